@@ -1,0 +1,48 @@
+"""Manage AWS Organizations policy attachments as code with Pulumi.
+
+Importing this package inside a Pulumi program run registers the plan-time
+guard hooks (see :mod:`provider.guard`); importing it anywhere else (the
+provider process, tests, tools) registers nothing.
+"""
+
+from .errors import (
+    AccessDeniedError,
+    AlreadyAttachedError,
+    AwsCallError,
+    InvalidAttachmentIdError,
+    LastPolicyError,
+    OrganizationsNotInUseError,
+    PolicyAttachmentError,
+    PolicyLimitExceededError,
+    PolicyNotFoundError,
+    PolicyTypeNotEnabledError,
+    RetriesExhaustedError,
+    TargetNotFoundError,
+    UndetachablePolicyError,
+)
+from .guard import guard_before_create, guard_before_delete, in_program_run, register_guard
+from .resource import PolicyAttachment, PolicyAttachmentProvider
+
+__all__ = [
+    "AccessDeniedError",
+    "AlreadyAttachedError",
+    "AwsCallError",
+    "InvalidAttachmentIdError",
+    "LastPolicyError",
+    "OrganizationsNotInUseError",
+    "PolicyAttachment",
+    "PolicyAttachmentError",
+    "PolicyAttachmentProvider",
+    "PolicyLimitExceededError",
+    "PolicyNotFoundError",
+    "PolicyTypeNotEnabledError",
+    "RetriesExhaustedError",
+    "TargetNotFoundError",
+    "UndetachablePolicyError",
+    "guard_before_create",
+    "guard_before_delete",
+    "register_guard",
+]
+
+if in_program_run():
+    register_guard()

@@ -1,0 +1,302 @@
+"""The AWS layer: one method per Organizations call, and the error mapping.
+
+Both the provider process and the plan-time guard (in the program's process)
+talk to AWS through :class:`OrganizationsApi`, so they see the same answers
+and raise the same exceptions (:mod:`provider.errors`).
+
+Contracts:
+
+* Clients are created lazily, under a lock (creating boto3 clients from
+  several threads at once is unsafe), from a ``boto3.session.Session`` of
+  their own, and reused. Credentials and the endpoint come from the standard
+  AWS chain (profile, environment, ``AWS_ENDPOINT_URL_ORGANIZATIONS``).
+* Throttling is retried by botocore's ``standard`` retry mode; the "busy
+  organization" codes by :class:`provider.retry.RetryPolicy`.
+* Methods translate AWS error codes (never message text) into this package's
+  exceptions; "already gone" answers become return values where the caller's
+  contract says gone is fine.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import boto3
+from botocore.config import Config as BotocoreConfig
+from botocore.exceptions import ClientError
+
+from . import errors, ids
+from .retry import RetryPolicy, error_code
+from .rules import limits_for
+
+DEFAULT_REGION = "us-east-1"
+
+#: Answers to DetachPolicy that mean the attachment no longer exists.
+GONE_ON_DETACH = frozenset(
+    {"PolicyNotAttachedException", "PolicyNotFoundException", "TargetNotFoundException"}
+)
+#: Answers to lookups that mean the target does not exist.
+TARGET_MISSING = frozenset(
+    {
+        "TargetNotFoundException",
+        "OrganizationalUnitNotFoundException",
+        "AccountNotFoundException",
+        "ParentNotFoundException",
+    }
+)
+
+MIN_REASON = "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
+MAX_REASON = "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
+
+
+@dataclass(frozen=True)
+class PolicySummary:
+    """What this package needs to know about one policy."""
+
+    id: str
+    name: str
+    type: str
+    aws_managed: bool = False
+
+    @property
+    def display(self) -> str:
+        """``"Name (p-id)"``, or the bare ID when the name is the ID."""
+        return self.id if self.name in ("", self.id) else f"{self.name} ({self.id})"
+
+
+@dataclass(frozen=True)
+class RootSummary:
+    """The organization's root and the policy types enabled on it."""
+
+    id: str
+    enabled_types: frozenset[str]
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    """Where and how to reach AWS; nothing here is a credential."""
+
+    region: str = DEFAULT_REGION
+    profile: Optional[str] = None
+    #: total attempts botocore makes for throttling and transport errors
+    botocore_max_attempts: int = 8
+
+    @classmethod
+    def from_config(cls, get: Callable[[str], Any]) -> "AwsSettings":
+        """Build from a Pulumi config getter taking namespaced keys (``aws:region``)."""
+        region = get("aws:region") or DEFAULT_REGION
+        profile = get("aws:profile") or None
+        return cls(region=str(region), profile=str(profile) if profile else None)
+
+
+def policy_type_label(policy_type: str) -> str:
+    """Human name of a policy type for messages."""
+    if policy_type == "SERVICE_CONTROL_POLICY":
+        return "service control policy (SCP)"
+    return policy_type.lower().replace("_", " ")
+
+
+@dataclass
+class OrganizationsApi:
+    """Thin, thread-safe wrapper of the Organizations calls this package makes."""
+
+    settings: AwsSettings = field(default_factory=AwsSettings)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    _client: Any = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def client(self) -> Any:
+        """The boto3 Organizations client, created on first use and reused."""
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    session = boto3.session.Session(
+                        profile_name=self.settings.profile, region_name=self.settings.region
+                    )
+                    self._client = session.client(
+                        "organizations",
+                        config=BotocoreConfig(
+                            retries={
+                                "mode": "standard",
+                                "max_attempts": self.settings.botocore_max_attempts,
+                            }
+                        ),
+                    )
+        return self._client
+
+    # -- calls -----------------------------------------------------------------
+
+    def attach_policy(self, policy_id: str, target_id: str) -> None:
+        """Attach ``policy_id`` to ``target_id``; exactly once even when retried.
+
+        Raises AlreadyAttachedError if the attachment existed before this call,
+        and the specific error for every other refusal. A Duplicate answer to a
+        *retried* request means an earlier attempt of ours went through (the
+        answer was lost on the way back), so it counts as success.
+        """
+        attempts = 0
+
+        def attach() -> None:
+            nonlocal attempts
+            attempts += 1
+            self.client.attach_policy(PolicyId=policy_id, TargetId=target_id)
+
+        try:
+            self.retry.call("AttachPolicy", attach)
+        except ClientError as err:
+            code = error_code(err)
+            retried = attempts > 1 or _botocore_retries(err) > 0
+            if code == "DuplicatePolicyAttachmentException" and retried:
+                return
+            raise self.translate(err, "AttachPolicy", policy_id=policy_id, target_id=target_id) from err
+
+    def detach_policy(self, policy_id: str, target_id: str, *, policy_display: str = "") -> bool:
+        """Detach; True if this call detached it, False if it was already gone
+        (not attached, or the policy or target no longer exists)."""
+        try:
+            self.retry.call(
+                "DetachPolicy",
+                lambda: self.client.detach_policy(PolicyId=policy_id, TargetId=target_id),
+            )
+        except ClientError as err:
+            if error_code(err) in GONE_ON_DETACH:
+                return False
+            raise self.translate(
+                err, "DetachPolicy", policy_id=policy_id, target_id=target_id, policy_display=policy_display
+            ) from err
+        return True
+
+    def describe_policy(self, policy_id: str) -> Optional[PolicySummary]:
+        """The policy's summary, or None when no such policy exists."""
+        try:
+            answer = self.retry.call(
+                "DescribePolicy", lambda: self.client.describe_policy(PolicyId=policy_id)
+            )
+        except ClientError as err:
+            if error_code(err) == "PolicyNotFoundException":
+                return None
+            raise self.translate(err, "DescribePolicy", policy_id=policy_id) from err
+        return _summary(answer["Policy"]["PolicySummary"])
+
+    def policies_for_target(self, target_id: str, policy_type: str) -> Optional[list[PolicySummary]]:
+        """Policies of ``policy_type`` attached directly to the target (every
+        page), or None when the target does not exist."""
+        def list_all() -> list[PolicySummary]:
+            pages = self.client.get_paginator("list_policies_for_target").paginate(
+                TargetId=target_id, Filter=policy_type
+            )
+            return [_summary(item) for page in pages for item in page.get("Policies", [])]
+
+        try:
+            return self.retry.call("ListPoliciesForTarget", list_all)
+        except ClientError as err:
+            if error_code(err) in TARGET_MISSING:
+                return None
+            raise self.translate(err, "ListPoliciesForTarget", target_id=target_id) from err
+
+    def root(self) -> RootSummary:
+        """The organization's (single) root and its enabled policy types."""
+        try:
+            answer = self.retry.call("ListRoots", lambda: self.client.list_roots())
+        except ClientError as err:
+            raise self.translate(err, "ListRoots") from err
+        root = answer["Roots"][0]
+        enabled = frozenset(
+            t["Type"] for t in root.get("PolicyTypes", []) if t.get("Status") == "ENABLED"
+        )
+        return RootSummary(id=root["Id"], enabled_types=enabled)
+
+    # -- errors ----------------------------------------------------------------
+
+    def translate(
+        self,
+        err: ClientError,
+        operation: str,
+        *,
+        policy_id: str = "",
+        target_id: str = "",
+        policy_display: str = "",
+    ) -> errors.PolicyAttachmentError:
+        """Map an AWS error to the exception a user can act on (by code and Reason)."""
+        code = error_code(err)
+        reason = str(err.response.get("Reason", ""))
+        display = policy_display or policy_id
+        if code == "DuplicatePolicyAttachmentException":
+            return errors.AlreadyAttachedError(policy_id=policy_id, target_id=target_id)
+        if code == "PolicyNotFoundException":
+            return errors.PolicyNotFoundError(policy_id=policy_id)
+        if code in TARGET_MISSING:
+            return errors.TargetNotFoundError(target_id=target_id, target_kind=_kind(target_id))
+        if code == "PolicyTypeNotEnabledException":
+            summary = self._quiet(lambda: self.describe_policy(policy_id))
+            root = self._quiet(self.root)
+            return errors.PolicyTypeNotEnabledError(
+                policy_id=policy_id,
+                target_id=target_id,
+                policy_type=summary.type if summary else "<policy type>",
+                root_id=root.id if root else "<root id>",
+            )
+        if code == "ConstraintViolationException" and reason == MIN_REASON:
+            summary = self._quiet(lambda: self.describe_policy(policy_id))
+            policy_type = summary.type if summary else "SERVICE_CONTROL_POLICY"
+            return errors.LastPolicyError(
+                policy=summary.display if summary else display,
+                target_id=target_id,
+                type_label=policy_type_label(policy_type),
+                minimum=max(1, limits_for(policy_type).minimum),
+            )
+        if code == "ConstraintViolationException" and reason == MAX_REASON:
+            return self._limit_error(policy_id, target_id)
+        if code in ("AccessDeniedException", "AccessDenied"):
+            return errors.AccessDeniedError(operation=operation, detail=_message(err))
+        if code == "AWSOrganizationsNotInUseException":
+            return errors.OrganizationsNotInUseError(operation=operation)
+        return errors.AwsCallError(operation=operation, code=code or "an unknown error", message=_message(err))
+
+    def _limit_error(self, policy_id: str, target_id: str) -> errors.PolicyAttachmentError:
+        summary = self._quiet(lambda: self.describe_policy(policy_id))
+        policy_type = summary.type if summary else "SERVICE_CONTROL_POLICY"
+        attached = self._quiet(lambda: self.policies_for_target(target_id, policy_type)) or []
+        maximum = limits_for(policy_type).maximum
+        return errors.PolicyLimitExceededError(
+            policy_id=policy_id,
+            target_id=target_id,
+            count=max(len(attached), maximum) + 1,
+            type_label=policy_type_label(policy_type),
+            attached=", ".join(p.display for p in attached) or "already at the limit",
+            maximum=maximum,
+        )
+
+    @staticmethod
+    def _quiet(fn: Callable[[], Any]) -> Any:
+        """Best-effort extra lookup for a better message; never masks the real error."""
+        try:
+            return fn()
+        except Exception:  # noqa: BLE001 - only enriches a message being built
+            return None
+
+
+def _summary(item: dict[str, Any]) -> PolicySummary:
+    return PolicySummary(
+        id=item["Id"], name=item.get("Name", ""), type=item.get("Type", ""),
+        aws_managed=bool(item.get("AwsManaged", False)),
+    )
+
+
+def _message(err: ClientError) -> str:
+    return str(err.response.get("Error", {}).get("Message", "")) or str(err)
+
+
+def _botocore_retries(err: ClientError) -> int:
+    return int(err.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
+
+
+def _kind(target_id: str) -> str:
+    kind = ids.target_type(target_id)
+    return {"ROOT": "root", "ORGANIZATIONAL_UNIT": "organizational unit", "ACCOUNT": "account"}.get(
+        kind or "", "target"
+    )

@@ -1,0 +1,156 @@
+"""One exception class per failure a user can act on.
+
+Each class has a message template (``fmt``) with named fields; the message
+says what happened, names the IDs involved and says what to do next. The
+provider and the plan-time guard raise the same classes, so a refusal reads
+the same in ``pulumi preview`` and in ``pulumi up``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PolicyAttachmentError(Exception):
+    """Base class: every failure this package reports on purpose."""
+
+    fmt = "A policy attachment operation failed."
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+        super().__init__(self.fmt.format(**kwargs))
+
+    def __reduce__(self):  # keep the fields across pickling (gRPC, multiprocessing)
+        return (_rebuild, (type(self), self.kwargs))
+
+
+def _rebuild(cls: type[PolicyAttachmentError], kwargs: dict[str, Any]) -> PolicyAttachmentError:
+    return cls(**kwargs)
+
+
+class InvalidAttachmentIdError(PolicyAttachmentError):
+    """Raised when an ID given to import or read is not ``TARGETID:POLICYID``."""
+
+    fmt = (
+        "'{resource_id}' is not a policy attachment ID: expected TARGETID:POLICYID, "
+        "e.g. ou-ab12-cdef3456:p-examplepolicy1 or 123456789012:p-FullAWSAccess."
+    )
+
+
+class AlreadyAttachedError(PolicyAttachmentError):
+    """Raised when creating an attachment that already exists in AWS."""
+
+    fmt = (
+        "Policy {policy_id} is already attached to {target_id}, so there is nothing to "
+        "create (AWS attaches FullAWSAccess to every root, OU and account by itself). "
+        "To manage the existing attachment, import it by adding "
+        'opts=pulumi.ResourceOptions(import_="{target_id}:{policy_id}") to this resource '
+        "(or run: pulumi import pulumi-python:dynamic/organizations:PolicyAttachment "
+        "<name> {target_id}:{policy_id}); otherwise remove it from the program."
+    )
+
+
+class LastPolicyError(PolicyAttachmentError):
+    """Raised before a detach that would leave a target below AWS's minimum of
+    its policy type: in practice, a root, OU or account with no SCP."""
+
+    fmt = (
+        "Refusing to detach {policy} from {target_id}: it is the last {type_label} "
+        "attached to that target, and AWS requires every root, OU and account to keep at "
+        "least {minimum} attached at all times. Ways out: attach a replacement "
+        "{type_label} to {target_id} in the same update (declare its PolicyAttachment); "
+        "or keep this attachment in the program; or set skip_destroy=True on it so Pulumi "
+        "forgets it and leaves it attached in AWS."
+    )
+
+
+class PolicyLimitExceededError(PolicyAttachmentError):
+    """Raised before an attach that would put more policies of one type on a
+    target than AWS allows (5 SCPs)."""
+
+    fmt = (
+        "Refusing to attach {policy_id} to {target_id}: the target would carry "
+        "{count} {type_label}s ({attached}), and AWS allows at most {maximum}. "
+        "Pulumi attaches a replacement before it detaches the old policy, so replacing "
+        "one of {maximum} needs a free slot: set "
+        "opts=pulumi.ResourceOptions(delete_before_replace=True) on the attachment being "
+        "replaced, or detach a policy from {target_id} in an earlier update."
+    )
+
+
+class UndetachablePolicyError(PolicyAttachmentError):
+    """Raised for AWS-managed policies that AWS never lets anyone detach."""
+
+    fmt = (
+        "Refusing to detach {policy_id} from {target_id}: AWS attaches it automatically "
+        "and never allows detaching it. Set skip_destroy=True on this attachment (or run "
+        "`pulumi state delete` on it) so Pulumi stops managing it."
+    )
+
+
+class PolicyNotFoundError(PolicyAttachmentError):
+    """Raised when the policy ID names no policy in the organization."""
+
+    fmt = (
+        "Policy {policy_id} does not exist in this organization. Check the ID "
+        "(aws organizations list-policies --filter SERVICE_CONTROL_POLICY), or create the "
+        "policy before attaching it."
+    )
+
+
+class TargetNotFoundError(PolicyAttachmentError):
+    """Raised when the root, OU or account ID names nothing in the organization."""
+
+    fmt = (
+        "Target {target_id} ({target_kind}) does not exist in this organization. Check "
+        "the ID (aws organizations list-roots / list-organizational-units-for-parent / "
+        "list-accounts); it may have been moved out or deleted."
+    )
+
+
+class PolicyTypeNotEnabledError(PolicyAttachmentError):
+    """Raised when the policy's type is not enabled on the organization's root."""
+
+    fmt = (
+        "Cannot attach {policy_id} to {target_id}: policies of type {policy_type} are not "
+        "enabled in this organization. Enable the type first: aws organizations "
+        "enable-policy-type --root-id {root_id} --policy-type {policy_type}."
+    )
+
+
+class AccessDeniedError(PolicyAttachmentError):
+    """Raised when the credentials may not manage Organizations policies."""
+
+    fmt = (
+        "AWS denied {operation} ({detail}). Policy attachments can only be managed from "
+        "the organization's management account (or a delegated administrator for policy "
+        "management) with organizations:{operation} allowed. Check which credentials are "
+        "in use (aws sts get-caller-identity) and the AWS_PROFILE / aws:profile setting."
+    )
+
+
+class OrganizationsNotInUseError(PolicyAttachmentError):
+    """Raised when the account is not a member of an organization."""
+
+    fmt = (
+        "The account behind these credentials is not a member of an AWS organization "
+        "({operation}). Use the management account's credentials, or create the "
+        "organization first."
+    )
+
+
+class RetriesExhaustedError(PolicyAttachmentError):
+    """Raised when a transient error outlasts the bounded retry."""
+
+    fmt = (
+        "AWS Organizations {operation} kept failing with {code} after {attempts} attempts "
+        "over {elapsed:.0f}s: the organization is busy (other policy changes in progress "
+        "or throttling). Nothing was changed by the failed attempts; run the update again "
+        "later."
+    )
+
+
+class AwsCallError(PolicyAttachmentError):
+    """Raised for an AWS error this package has no specific advice for."""
+
+    fmt = "AWS Organizations {operation} failed with {code}: {message}"

@@ -1,0 +1,210 @@
+"""Plan-time guard: ``pulumi preview`` fails before a target would lose its
+last SCP, or get more policies than AWS allows.
+
+The engine never calls a provider for a resource removed from the program
+during preview; it does run ``before_delete`` resource hooks registered with
+``on_dry_run=True`` (Pulumi 3.182+). This module binds two named hooks to
+every PolicyAttachment:
+
+* ``before_delete`` -> :func:`guard_before_delete`: for an attachment whose
+  type has a minimum (SCP), remaining = (attached to the target now, one
+  ListPoliciesForTarget per target per run) ∪ (attachments approved for
+  creation on that target in this run) − (detaches approved in this run, this
+  one included). Nothing remaining: refuse, with the provider's own message.
+* ``before_create`` -> :func:`guard_before_create`: refuse an attachment that
+  would put more distinct policies of its type on the target than AWS allows.
+
+Creates (and their hooks) run while the program registers resources; deletes
+run after every create, in parallel. So by the time a delete hook runs, every
+attachment this run adds has been approved, and approvals are recorded under
+one lock so that parallel deletes see each other. In a destroy nothing is
+created, so nothing counts as a replacement there.
+
+The hooks run in the program's process, on its event loop; AWS calls run in
+a worker thread so parallel hooks do not block each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime.rpc import UNKNOWN
+
+from . import errors, ids, rules
+from .aws import AwsSettings, OrganizationsApi, policy_type_label
+from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, known
+from .lookups import Lookups
+from .resource import last_policy_error
+
+BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
+BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
+
+Key = tuple[str, str]  # (target_id, policy_type)
+
+
+@dataclass
+class Ledger:
+    """What one program run has approved so far, and the AWS answers it used."""
+
+    lookups: Lookups
+    attaches: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
+    detaches: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: targets that get an attachment whose policy ID is unknown in this preview
+    unknown_attaches: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_ledger: Optional[Ledger] = None
+_ledger_lock = threading.Lock()
+
+
+def ledger() -> Ledger:
+    """This run's ledger, created on first use with the stack's AWS settings."""
+    global _ledger
+    with _ledger_lock:
+        if _ledger is None:
+            config = pulumi.Config("aws")
+            settings = AwsSettings.from_config(lambda key: config.get(key.split(":", 1)[1]))
+            _ledger = Ledger(Lookups(OrganizationsApi(settings)))
+        return _ledger
+
+
+def reset_ledger(api: Optional[OrganizationsApi] = None) -> Ledger:
+    """Start a new run's ledger (tests, or a long-lived Automation API process)."""
+    global _ledger
+    with _ledger_lock:
+        _ledger = Ledger(Lookups(api or OrganizationsApi()))
+        return _ledger
+
+
+# -- the hooks -------------------------------------------------------------------
+
+
+async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
+    """Refuse to delete an attachment whose detach would leave its target
+    without the minimum of its policy type (the target's last SCP)."""
+    outs = _plain(args.old_outputs or args.old_inputs or {})
+    if outs.get(SKIP_DESTROY) is True:
+        return
+    target_id, policy_id = outs.get(TARGET_ID), outs.get(POLICY_ID)
+    if not (known(target_id, UNKNOWN) and known(policy_id, UNKNOWN)):
+        return
+    if rules.is_undetachable(policy_id):
+        raise errors.UndetachablePolicyError(policy_id=policy_id, target_id=target_id)
+    book = ledger()
+    policy_type, display = outs.get("policy_type"), _display(policy_id, outs.get("policy_name"))
+    if not policy_type:
+        summary = await asyncio.to_thread(book.lookups.policy, policy_id)
+        if summary is None:
+            return  # the policy is gone: the provider's delete is a no-op
+        policy_type, display = summary.type, summary.display
+    if rules.limits_for(policy_type).minimum == 0:
+        return
+    attached = await asyncio.to_thread(book.lookups.attached, target_id, policy_type)
+    if attached is None or all(p.id != policy_id for p in attached):
+        return  # target or attachment already gone: nothing will be detached
+    key = (target_id, policy_type)
+    with book.lock:
+        remaining = rules.remaining_after_detach(
+            (p.id for p in attached), book.attaches[key], book.detaches[key] | {policy_id}
+        )
+        if rules.detach_leaves_too_few(policy_type, remaining):
+            if book.unknown_attaches[target_id] == 0:
+                raise last_policy_error(display, target_id, policy_type)
+            pulumi.log.warn(
+                f"{display} is the last {policy_type_label(policy_type)} known on {target_id}; "
+                f"the update also attaches a policy to {target_id} whose ID is not known until "
+                "it is created, and it is counted as the replacement. If it is not of the same "
+                "type, the detach will be refused while applying."
+            )
+        book.detaches[key].add(policy_id)
+
+
+async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
+    """Refuse an attachment that would put more policies of its type on the
+    target than AWS allows, counting this run's earlier approvals."""
+    ins = _plain(args.new_inputs or {})
+    target_id, policy_id = ins.get(TARGET_ID), ins.get(POLICY_ID)
+    book = ledger()
+    if not known(target_id, UNKNOWN):
+        return
+    if not known(policy_id, UNKNOWN):
+        with book.lock:
+            book.unknown_attaches[target_id] += 1
+        return
+    if ids.target_type(target_id) is None or not ids.is_policy_id(policy_id):
+        return  # the provider's check reports malformed IDs
+    summary = await asyncio.to_thread(book.lookups.policy, policy_id)
+    if summary is None:
+        return  # the provider's check reports the unknown policy
+    attached = await asyncio.to_thread(book.lookups.attached, target_id, summary.type)
+    if attached is None:
+        return  # the provider's check reports the unknown target
+    key = (target_id, summary.type)
+    with book.lock:
+        after = rules.remaining_after_detach(
+            (p.id for p in attached), book.attaches[key] | {policy_id}, book.detaches[key]
+        )
+        if rules.attach_exceeds_maximum(summary.type, after):
+            raise errors.PolicyLimitExceededError(
+                policy_id=policy_id,
+                target_id=target_id,
+                count=len(after),
+                type_label=policy_type_label(summary.type),
+                attached=", ".join(sorted(after - {policy_id})),
+                maximum=rules.limits_for(summary.type).maximum,
+            )
+        book.attaches[key].add(policy_id)
+
+
+# -- registration ----------------------------------------------------------------
+
+_hooks: Optional[tuple[pulumi.ResourceHook, pulumi.ResourceHook]] = None
+_hooks_lock = threading.Lock()
+
+
+def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
+    """Register the guard hooks with the engine, once per program run.
+
+    Every run of a program that uses this package must register them, even a
+    run that declares no PolicyAttachment any more: the engine looks the
+    hooks up by name to delete resources that carry them.
+    """
+    global _hooks
+    with _hooks_lock:
+        if _hooks is None:
+            dry_run = pulumi.ResourceHookOptions(on_dry_run=True)
+            _hooks = (
+                pulumi.ResourceHook(BEFORE_DELETE_HOOK, guard_before_delete, dry_run),
+                pulumi.ResourceHook(BEFORE_CREATE_HOOK, guard_before_create, dry_run),
+            )
+        return _hooks
+
+
+def with_guard_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:
+    """``opts`` with the guard hooks bound, keeping the user's own hooks."""
+    before_delete, before_create = register_guard()
+    ours = pulumi.ResourceHookBinding(before_delete=[before_delete], before_create=[before_create])
+    opts = opts or pulumi.ResourceOptions()
+    merged = pulumi.ResourceHookBinding.merge(opts.hooks, ours)
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(hooks=merged))
+
+
+def in_program_run() -> bool:
+    """True inside a Pulumi program run (an engine or mocks is attached), False
+    in the provider process and in plain imports."""
+    return pulumi.runtime.settings.get_monitor() is not None
+
+
+def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if not isinstance(v, pulumi.Output)}
+
+
+def _display(policy_id: str, name: Optional[str]) -> str:
+    return f"{name} ({policy_id})" if name and name != policy_id else policy_id

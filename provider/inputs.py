@@ -1,0 +1,52 @@
+"""Validation of a PolicyAttachment's inputs: pure, no AWS call.
+
+Values the engine does not know yet (preview, or inputs that come from
+resources not created yet) are never failures: they are checked again when
+they are known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from . import ids
+
+POLICY_ID = "policy_id"
+TARGET_ID = "target_id"
+SKIP_DESTROY = "skip_destroy"
+
+
+def input_failures(news: Mapping[str, Any], unknown: object) -> list[tuple[str, str]]:
+    """``(property, reason)`` for each input that is missing or malformed.
+
+    ``unknown`` is the engine's placeholder for a value not known yet.
+    """
+    failures: list[tuple[str, str]] = []
+    policy_id = news.get(POLICY_ID)
+    if policy_id is None or policy_id == "":
+        failures.append((POLICY_ID, f"policy_id is required: {ids.POLICY_ID_HINT}."))
+    elif policy_id != unknown and not ids.is_policy_id(policy_id):
+        failures.append(
+            (POLICY_ID, f"policy_id {policy_id!r} is not a policy ID: {ids.POLICY_ID_HINT}.")
+        )
+
+    target_id = news.get(TARGET_ID)
+    if target_id is None or target_id == "":
+        failures.append((TARGET_ID, f"target_id is required: {ids.TARGET_ID_HINT}."))
+    elif target_id != unknown and ids.target_type(target_id) is None:
+        failures.append(
+            (TARGET_ID, f"target_id {target_id!r} is not a target ID: {ids.TARGET_ID_HINT}.")
+        )
+
+    skip_destroy = news.get(SKIP_DESTROY, False)
+    if skip_destroy is not None and skip_destroy != unknown and not isinstance(skip_destroy, bool):
+        failures.append(
+            (SKIP_DESTROY, f"skip_destroy must be true or false, not {skip_destroy!r}.")
+        )
+    return failures
+
+
+def known(value: Any, unknown: object) -> bool:
+    """True when ``value`` is present and not the engine's unknown placeholder."""
+    return value is not None and value != unknown

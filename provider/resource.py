@@ -1,0 +1,254 @@
+"""PolicyAttachmentProvider (runs in the provider process) and PolicyAttachment
+(the resource a program declares).
+
+The provider object travels in every resource's state as a pickle, so it
+holds nothing when pickled: no client, no credential, no configuration. It
+builds its AWS layer after unpickling, in ``configure()`` or on first use.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Optional
+
+import pulumi
+from botocore.exceptions import BotoCoreError
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+from pulumi.runtime.rpc import UNKNOWN
+
+from . import errors, ids, rules
+from .aws import AwsSettings, OrganizationsApi, PolicySummary, policy_type_label
+from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, input_failures, known
+from .lookups import Lookups
+
+PROVIDER_KEY = "__provider"
+OUTPUT_KEYS = ("policy_id", "target_id", "skip_destroy", "target_type", "policy_type", "policy_name")
+
+_RUNTIME_LOCK = threading.Lock()
+
+
+class _Runtime:
+    """What a configured provider uses; built after unpickling, never pickled."""
+
+    def __init__(self, settings: AwsSettings) -> None:
+        self.api = OrganizationsApi(settings)
+        self.lookups = Lookups(self.api)
+
+
+class PolicyAttachmentProvider(ResourceProvider):
+    """Attaches one Organizations policy to one root, OU or account."""
+
+    serialize_as_secret_always = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._runtime: Optional[_Runtime] = None
+
+    # Pickle nothing but the class reference: state must not carry settings or clients.
+    def __getstate__(self) -> dict[str, Any]:
+        return {}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._runtime = None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._runtime = _Runtime(AwsSettings.from_config(req.config.get))
+
+    @property
+    def _rt(self) -> _Runtime:
+        if self._runtime is None:
+            with _RUNTIME_LOCK:
+                if self._runtime is None:
+                    self._runtime = _Runtime(AwsSettings())
+        return self._runtime
+
+    # -- plan ------------------------------------------------------------------
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        """Input formats first (no AWS call); then, when the IDs are known, that
+        the policy and target exist, the type is enabled and, for a new pair,
+        that it is not attached already. AWS answers are cached per process."""
+        inputs = dict(news)
+        inputs.setdefault(SKIP_DESTROY, False)
+        failures = [CheckFailure(p, r) for p, r in input_failures(inputs, UNKNOWN)]
+        policy_id, target_id = inputs.get(POLICY_ID), inputs.get(TARGET_ID)
+        if not failures and known(policy_id, UNKNOWN) and known(target_id, UNKNOWN):
+            new_pair = (olds.get(POLICY_ID), olds.get(TARGET_ID)) != (policy_id, target_id)
+            try:
+                failures += self._organization_failures(policy_id, target_id, new_pair)
+            except errors.PolicyAttachmentError as err:
+                failures.append(CheckFailure(POLICY_ID, str(err)))
+            except BotoCoreError as err:
+                failures.append(
+                    CheckFailure(POLICY_ID, f"Could not reach AWS Organizations to check {policy_id} "
+                                 f"and {target_id}: {err}. Check the credentials, region and endpoint.")
+                )
+        return CheckResult(inputs, failures)
+
+    def _organization_failures(self, policy_id: str, target_id: str, new_pair: bool) -> list[CheckFailure]:
+        lookups = self._rt.lookups
+        policy = lookups.policy(policy_id)
+        if policy is None:
+            return [CheckFailure(POLICY_ID, str(errors.PolicyNotFoundError(policy_id=policy_id)))]
+        attached = lookups.attached(target_id, policy.type)
+        if attached is None:
+            kind = {"ROOT": "root", "ORGANIZATIONAL_UNIT": "organizational unit"}.get(
+                ids.target_type(target_id) or "", "account")
+            return [CheckFailure(TARGET_ID, str(errors.TargetNotFoundError(target_id=target_id, target_kind=kind)))]
+        root = lookups.root()
+        if policy.type not in root.enabled_types:
+            return [CheckFailure(POLICY_ID, str(errors.PolicyTypeNotEnabledError(
+                policy_id=policy_id, target_id=target_id, policy_type=policy.type, root_id=root.id)))]
+        if new_pair and any(p.id == policy_id for p in attached):
+            return [CheckFailure(POLICY_ID, str(errors.AlreadyAttachedError(policy_id=policy_id, target_id=target_id)))]
+        return []
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """policy_id or target_id changed: replace (create before delete);
+        only skip_destroy changed: update in place."""
+        replaces = [key for key in (POLICY_ID, TARGET_ID) if olds.get(key) != news.get(key)]
+        skip_changed = bool(olds.get(SKIP_DESTROY, False)) != news.get(SKIP_DESTROY, False)
+        return DiffResult(
+            changes=bool(replaces) or skip_changed,
+            replaces=replaces,
+            stables=[],
+            delete_before_replace=False,
+        )
+
+    # -- apply -----------------------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        policy_id, target_id = props[POLICY_ID], props[TARGET_ID]
+        rt = self._rt
+        rt.api.attach_policy(policy_id, target_id)
+        policy = rt.lookups.policy(policy_id)
+        outs = _outputs(policy_id, target_id, bool(props.get(SKIP_DESTROY, False)), policy)
+        return CreateResult(ids.attachment_id(target_id, policy_id), outs)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        """Works from the ID alone (import). One ListPoliciesForTarget when the
+        policy type is known from state; one DescribePolicy more otherwise."""
+        target_id, policy_id = ids.parse_attachment_id(id_)
+        api = self._rt.api
+        policy_type = props.get("policy_type")
+        if not policy_type:
+            described = api.describe_policy(policy_id)
+            if described is None:
+                return ReadResult("", {})
+            policy_type = described.type
+        attached = api.policies_for_target(target_id, policy_type)
+        found = next((p for p in attached or [] if p.id == policy_id), None)
+        if found is None:
+            return ReadResult("", {})
+        skip_destroy = bool(props.get(SKIP_DESTROY, False))
+        outs = _outputs(policy_id, target_id, skip_destroy, found)
+        inputs = {POLICY_ID: policy_id, TARGET_ID: target_id, SKIP_DESTROY: skip_destroy}
+        return ReadResult(id_, outs, inputs)
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        """Only skip_destroy can change in place; nothing in AWS changes."""
+        outs = {key: olds.get(key) for key in OUTPUT_KEYS}
+        outs[SKIP_DESTROY] = bool(news.get(SKIP_DESTROY, False))
+        return UpdateResult(outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        """Detach, unless skip_destroy. Refuses (without calling DetachPolicy) a
+        detach that would leave the target below its type's minimum. Already
+        gone is success."""
+        if props.get(SKIP_DESTROY):
+            return
+        target_id, policy_id = _pair(id_, props)
+        if rules.is_undetachable(policy_id):
+            raise errors.UndetachablePolicyError(policy_id=policy_id, target_id=target_id)
+        api = self._rt.api
+        policy_type = props.get("policy_type")
+        display = _display(policy_id, props.get("policy_name"))
+        if not policy_type:
+            described = api.describe_policy(policy_id)
+            if described is None:
+                return
+            policy_type, display = described.type, described.display
+        if rules.limits_for(policy_type).minimum > 0:
+            attached = api.policies_for_target(target_id, policy_type)
+            if attached is None or all(p.id != policy_id for p in attached):
+                return
+            remaining = rules.remaining_after_detach((p.id for p in attached), (), (policy_id,))
+            if rules.detach_leaves_too_few(policy_type, remaining):
+                raise last_policy_error(display, target_id, policy_type)
+        api.detach_policy(policy_id, target_id, policy_display=display)
+
+
+def last_policy_error(display: str, target_id: str, policy_type: str) -> errors.LastPolicyError:
+    """The refusal shared by the provider's delete and the plan-time guard."""
+    return errors.LastPolicyError(
+        policy=display,
+        target_id=target_id,
+        type_label=policy_type_label(policy_type),
+        minimum=rules.limits_for(policy_type).minimum,
+    )
+
+
+def _pair(id_: str, props: dict[str, Any]) -> tuple[str, str]:
+    if props.get(TARGET_ID) and props.get(POLICY_ID):
+        return props[TARGET_ID], props[POLICY_ID]
+    return ids.parse_attachment_id(id_)
+
+
+def _display(policy_id: str, name: Optional[str]) -> str:
+    return f"{name} ({policy_id})" if name and name != policy_id else policy_id
+
+
+def _outputs(policy_id: str, target_id: str, skip_destroy: bool, policy: Optional[PolicySummary]) -> dict[str, Any]:
+    return {
+        POLICY_ID: policy_id,
+        TARGET_ID: target_id,
+        SKIP_DESTROY: skip_destroy,
+        "target_type": ids.target_type(target_id),
+        "policy_type": policy.type if policy else None,
+        "policy_name": policy.name if policy else None,
+    }
+
+
+class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="PolicyAttachment"):
+    """Attaches one Organizations policy to one root, OU or account.
+
+    Its ID is ``"<target_id>:<policy_id>"`` (import with that). Deleting it
+    detaches the policy, unless ``skip_destroy`` is true. The plan-time guard
+    hooks are bound automatically, next to any hooks given in ``opts``.
+    """
+
+    policy_id: pulumi.Output[str]
+    target_id: pulumi.Output[str]
+    skip_destroy: pulumi.Output[bool]
+    target_type: pulumi.Output[str]
+    policy_type: pulumi.Output[str]
+    policy_name: pulumi.Output[str]
+
+    def __init__(
+        self,
+        resource_name: str,
+        policy_id: pulumi.Input[str],
+        target_id: pulumi.Input[str],
+        skip_destroy: pulumi.Input[bool] = False,
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        from . import guard  # the program side only; the provider process never needs it
+
+        props = {
+            POLICY_ID: policy_id,
+            TARGET_ID: target_id,
+            SKIP_DESTROY: skip_destroy,
+            "target_type": None,
+            "policy_type": None,
+            "policy_name": None,
+        }
+        super().__init__(PolicyAttachmentProvider(), resource_name, props, guard.with_guard_hooks(opts))
