@@ -1,0 +1,196 @@
+"""The local endpoint: moto's server app behind the emulator middleware, on 127.0.0.1.
+
+Roles:
+- ``Emulator``: the state one endpoint serves — moto's in-process model (built from the seed),
+  the call counts and the fault setting — and ``reset()``, which rebuilds all three.
+- ``Endpoint``: the running werkzeug server thread, its URL, IDs and control client.
+- ``start_endpoint``: load the seed, build both, serve.
+
+moto keeps its model in module globals, so all endpoints in one process would share one
+organization; ``start_endpoint`` therefore refuses to start a second one while one runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any, Callable
+
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_api._internal.models import moto_api_backend
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.organizations.models import OrganizationsBackend, organizations_backends
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .accounting import CallCounter
+from .control import EndpointControl
+from .faults import OFF, FaultConfig, FaultInjector
+from .middleware import EmulatorMiddleware
+from .moto_compat import widen_policy_types
+from .seed import BARE_SEED, SAMPLE_SEED, SeedSpec, apply_seed, load_seed
+
+HOST = "127.0.0.1"
+REGION = "us-east-1"
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
+def management_backend() -> OrganizationsBackend:
+    """moto's backend for the account that boto3 with the ``testing`` keys is mapped to."""
+    return organizations_backends[os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT_ID)]["aws"]
+
+
+class Emulator:
+    """moto's model built from ``seed``, plus the call counts and faults of one endpoint."""
+
+    def __init__(
+        self, seed: SeedSpec, on_reset: Callable[[dict[str, Any]], None] | None = None
+    ) -> None:
+        self.seed = seed
+        self.calls = CallCounter()
+        self.faults = FaultInjector()
+        # Held while a rule is checked and moto answers, and while the model is rebuilt.
+        self.state_lock = threading.RLock()
+        self._ids: dict[str, Any] = {}
+        self._on_reset = on_reset
+
+    @property
+    def ids(self) -> dict[str, Any]:
+        """The IDs the last reset created (a copy): see ``seed.apply_seed``."""
+        with self.state_lock:
+            return copy.deepcopy(self._ids)
+
+    def reset(self) -> dict[str, Any]:
+        """Wipe moto's state, rebuild the seed organization, clear counts and faults.
+
+        Returns the new IDs. Like moto's ``/moto-api/reset``, this resets every moto service
+        in the process, not only Organizations.
+        """
+        with self.state_lock:
+            moto_api_backend.reset()
+            # Not a backend, so moto's reset leaves it: member account -> management account.
+            organizations_backends.master_accounts.clear()
+            self._ids = apply_seed(self.seed, management_backend(), REGION)
+            self.calls.reset()
+            self.faults.clear()
+            ids = self.ids
+        if self._on_reset is not None:
+            self._on_reset(ids)
+        return ids
+
+
+class _QuietHandler(MotoRequestHandler):
+    """moto's request handler without the per-request log line on stderr."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+_active_lock = threading.Lock()
+_active: Endpoint | None = None
+
+
+class Endpoint:
+    """A local AWS Organizations endpoint running in this process; stop it with ``stop()``.
+
+    Attributes: ``url`` (``http://127.0.0.1:PORT``), ``port``, ``ids`` (the seeded IDs, updated
+    by every reset), ``control`` (an ``EndpointControl`` for this endpoint).
+    """
+
+    def __init__(self, server: BaseWSGIServer, emulator: Emulator) -> None:
+        self._server = server
+        self._emulator = emulator
+        self.port: int = server.server_port
+        self.url = f"http://{HOST}:{self.port}"
+        self.control = EndpointControl(self.url)
+        self._thread = threading.Thread(
+            target=server.serve_forever, name=f"organizations-endpoint-{self.port}", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def ids(self) -> dict[str, Any]:
+        return self._emulator.ids
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that point AWS SDKs and Pulumi at this endpoint.
+
+        ``AWS_DEFAULT_REGION`` is there because boto3 reads only that one; Go SDKs (Pulumi's
+        AWS provider) read ``AWS_REGION``.
+        """
+        return {
+            "AWS_ENDPOINT_URL_ORGANIZATIONS": self.url,
+            **CREDENTIALS,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+        }
+
+    def stop(self) -> None:
+        """Stop serving and free the port. Safe to call twice."""
+        global _active
+        if self._thread.is_alive():
+            self._server.shutdown()
+            self._thread.join()
+            self._server.server_close()
+        with _active_lock:
+            if _active is self:
+                _active = None
+
+    def __enter__(self) -> Endpoint:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def start_endpoint(
+    seed: Path | None = SAMPLE_SEED,
+    port: int = 0,
+    *,
+    faults: FaultConfig = OFF,
+    ids_out: Path | None = None,
+    log_requests: bool = False,
+) -> Endpoint:
+    """Seed moto's model and serve it on 127.0.0.1:``port`` (0: a free port).
+
+    ``seed=None`` gives the bare organization. ``ids_out`` receives the IDs as JSON now and after
+    every reset. Raises SeedError for a bad seed file, OSError if the port cannot be bound, and
+    RuntimeError if this process already runs an endpoint (moto's state is per process).
+    """
+    global _active
+    spec = BARE_SEED if seed is None else load_seed(seed)
+    with _active_lock:
+        if _active is not None:
+            raise RuntimeError(
+                f"an in-process endpoint already runs at {_active.url}; moto keeps one state "
+                "per process, so use that one (or stop it first)"
+            )
+        widen_policy_types()
+        emulator = Emulator(spec, on_reset=_writer(ids_out) if ids_out else None)
+        emulator.reset()
+        emulator.faults.configure(faults)
+        app = EmulatorMiddleware(DomainDispatcherApplication(create_backend_app), emulator)
+        server = make_server(
+            HOST,
+            port,
+            app,
+            threaded=True,
+            request_handler=MotoRequestHandler if log_requests else _QuietHandler,
+        )
+        _active = Endpoint(server, emulator)
+        return _active
+
+
+def _writer(path: Path) -> Callable[[dict[str, Any]], None]:
+    def write(ids: dict[str, Any]) -> None:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(ids, indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)  # readers never see a half-written file
+
+    return write
