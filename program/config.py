@@ -1,0 +1,337 @@
+"""The stack config, parsed and checked into typed values: pure, no AWS call,
+no Pulumi resource, no file read.
+
+Two keys, in the ``org-policies`` namespace::
+
+    org-policies:policies:            # policies this stack creates (optional)
+      DenyS3PublicAccess:             # the policy's name in AWS
+        file: policies/deny-s3-public-access.json   # relative to the project
+        type: SERVICE_CONTROL_POLICY  # default
+        description: ...              # optional
+    org-policies:attachments:         # target -> policies attached to it
+      Root/Workloads/Prod:            # Root, an OU path, an account name, or an ID
+        - RestrictRegions             # an AWS policy name, a policy ID, or a name above
+        - {policy: DenyS3PublicAccess, skip_destroy: true}
+      "123456789012":
+        - {policy: FullAWSAccess, import: true}
+
+How a reference is read (decided here, from the text alone):
+
+* target: an ID (``r-…``, ``ou-…-…``, 12 digits) is used as is; ``Root`` is the
+  root; ``Root/A/B`` is the OU path from the root; anything else is an account
+  name. Names containing ``/`` must be OU paths.
+* policy: an ID (``p-…``) is used as is; a name declared under
+  ``org-policies:policies`` is that stack policy (it wins over any AWS policy of
+  the same name: after the first ``pulumi up`` the stack's own policy *is* the
+  AWS policy of that name, and AWS refuses to create a second policy with a
+  name already in use); anything else is the name of an existing AWS policy.
+
+:func:`parse_config` raises :class:`~program.errors.ConfigError` naming the key
+and the entry for the first problem it finds.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import posixpath
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any, NoReturn, Optional
+
+from provider import ids
+
+from .errors import ConfigError
+
+NAMESPACE = "org-policies"
+POLICIES = "policies"
+ATTACHMENTS = "attachments"
+POLICIES_KEY = f"{NAMESPACE}:{POLICIES}"
+ATTACHMENTS_KEY = f"{NAMESPACE}:{ATTACHMENTS}"
+
+DEFAULT_POLICY_TYPE = "SERVICE_CONTROL_POLICY"
+ROOT_NAME = "Root"
+OU_SEPARATOR = "/"
+
+# Target kinds
+TARGET_ID = "id"
+ROOT = "root"
+OU_PATH = "ou_path"
+ACCOUNT_NAME = "account_name"
+
+# Policy reference kinds
+POLICY_ID = "id"
+STACK_POLICY = "stack"
+AWS_POLICY_NAME = "aws_name"
+
+POLICY_KEYS = ("file", "type", "description")
+ITEM_KEYS = ("policy", "skip_destroy", "import")
+
+#: Names of policies this stack creates: they also name Pulumi resources.
+STACK_POLICY_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{1,128}")
+MAX_DESCRIPTION = 512  # AWS CreatePolicy's limit
+
+_ATTACHMENTS_EXAMPLE = "e.g. {Root/Workloads: [RestrictRegions, {policy: DenyRootUser, skip_destroy: true}]}"
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """A policy this stack creates from a JSON file in the repository."""
+
+    name: str
+    file: str
+    type: str = DEFAULT_POLICY_TYPE
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    """A target as written in the config, and how to read it."""
+
+    text: str
+    kind: str  # TARGET_ID, ROOT, OU_PATH or ACCOUNT_NAME
+
+    @property
+    def ou_names(self) -> tuple[str, ...]:
+        """For an OU path, the OU names below the root (``Root/A/B`` -> ``("A", "B")``)."""
+        return tuple(self.text.split(OU_SEPARATOR)[1:]) if self.kind == OU_PATH else ()
+
+
+@dataclass(frozen=True)
+class PolicyRef:
+    """A policy as written in the config, and how to read it."""
+
+    text: str
+    kind: str  # POLICY_ID, STACK_POLICY or AWS_POLICY_NAME
+
+
+@dataclass(frozen=True)
+class AttachmentItem:
+    """One policy on one target. ``position`` is 1-based, for messages only."""
+
+    policy: PolicyRef
+    skip_destroy: bool = False
+    import_existing: bool = False
+    position: int = 1
+
+
+@dataclass(frozen=True)
+class TargetEntry:
+    """One key of ``org-policies:attachments`` and its (non-empty) list."""
+
+    target: TargetRef
+    items: tuple[AttachmentItem, ...]
+
+
+@dataclass(frozen=True)
+class ProgramConfig:
+    """The whole checked config."""
+
+    policies: tuple[PolicySpec, ...] = ()
+    attachments: tuple[TargetEntry, ...] = ()
+
+    def policy(self, name: str) -> PolicySpec:
+        """The stack policy called ``name`` (KeyError if none)."""
+        for spec in self.policies:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+
+@functools.lru_cache(maxsize=1)
+def known_policy_types() -> frozenset[str]:
+    """Policy types from the installed botocore's Organizations model: new types
+    arrive with botocore updates, so nothing here is hard-coded."""
+    import botocore.session  # local data only: no AWS call
+
+    model = botocore.session.get_session().get_service_model("organizations")
+    return frozenset(model.shape_for("PolicyType").enum)
+
+
+def parse_config(
+    policies: Any,
+    attachments: Any,
+    *,
+    policy_types: Optional[Collection[str]] = None,
+) -> ProgramConfig:
+    """Check the raw values of ``org-policies:policies`` and
+    ``org-policies:attachments`` (``None`` when unset) and return them typed.
+
+    ``policy_types`` is the set of valid policy types (default:
+    :func:`known_policy_types`). Raises ConfigError for the first problem.
+    """
+    specs = _parse_policies(policies, frozenset(policy_types or known_policy_types()))
+    stack_names = frozenset(spec.name for spec in specs)
+    return ProgramConfig(policies=specs, attachments=_parse_attachments(attachments, stack_names))
+
+
+def check_keys(keys: Iterable[str]) -> None:
+    """Refuse config keys of this namespace that the program does not read (a
+    typo would otherwise silently declare nothing, and plan to detach it all)."""
+    known = (POLICIES, ATTACHMENTS)
+    for key in sorted(keys):
+        namespace, _, name = key.partition(":")
+        if namespace == NAMESPACE and name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            fix = (f"did you mean {NAMESPACE}:{close[0]}?" if close
+                   else f"the keys this program reads are {POLICIES_KEY} and {ATTACHMENTS_KEY}")
+            _fail(key, "unknown config key", f"Rename or remove it: {fix}")
+
+
+# -- policies ----------------------------------------------------------------------
+
+
+def _parse_policies(raw: Any, policy_types: frozenset[str]) -> tuple[PolicySpec, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        _fail(POLICIES_KEY, f"must be a mapping of policy name -> {{file, type, description}}, "
+              f"not {_kind_of(raw)}",
+              "Write e.g. {DenyS3PublicAccess: {file: policies/deny-s3-public-access.json}}")
+    return tuple(_parse_policy(name, value, policy_types) for name, value in raw.items())
+
+
+def _parse_policy(name: Any, value: Any, policy_types: frozenset[str]) -> PolicySpec:
+    where = f"{POLICIES_KEY}, policy {_quote(name)}"
+    if not isinstance(name, str) or not STACK_POLICY_NAME.fullmatch(name):
+        _fail(where, "a policy name must be 1 to 128 letters, digits or _+=,.@-",
+              "Rename it (the name becomes the policy's name in AWS)")
+    if ids.is_policy_id(name):
+        _fail(where, "the name looks like a policy ID, so references to it would be read as an ID",
+              "Rename it")
+    if not isinstance(value, dict):
+        _fail(where, f"must be a mapping with keys {', '.join(POLICY_KEYS)}, not {_kind_of(value)}",
+              "Write e.g. {file: policies/deny-s3-public-access.json, description: ...}")
+    _refuse_unknown_keys(where, value, POLICY_KEYS)
+    file = value.get("file")
+    if not isinstance(file, str) or not file.strip():
+        _fail(where, "'file' is required: the path of the policy's JSON document",
+              "Add file: policies/<name>.json (relative to the project directory)")
+    if file.startswith(OU_SEPARATOR) or posixpath.normpath(file).startswith(".."):
+        _fail(where, f"file {file!r} is outside the project",
+              "Put the JSON document in the repository (e.g. under policies/) and give its relative path")
+    policy_type = value.get("type", DEFAULT_POLICY_TYPE)
+    if policy_type not in policy_types:
+        close = difflib.get_close_matches(str(policy_type).upper(), sorted(policy_types), n=1, cutoff=0.5)
+        fix = f"Did you mean {close[0]}? " if close else ""
+        _fail(where, f"unknown policy type {policy_type!r}",
+              f"{fix}Use one of: {', '.join(sorted(policy_types))}")
+    description = value.get("description", "")
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+        _fail(where, f"'description' must be a string of at most {MAX_DESCRIPTION} characters",
+              "Shorten or quote it")
+    return PolicySpec(name=name, file=file, type=policy_type, description=description)
+
+
+# -- attachments -------------------------------------------------------------------
+
+
+def _parse_attachments(raw: Any, stack_names: frozenset[str]) -> tuple[TargetEntry, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        _fail(ATTACHMENTS_KEY, f"must be a mapping of target -> list of policies, not {_kind_of(raw)}",
+              f"Write {_ATTACHMENTS_EXAMPLE}")
+    return tuple(_parse_entry(key, value, stack_names) for key, value in raw.items())
+
+
+def _parse_entry(key: Any, value: Any, stack_names: frozenset[str]) -> TargetEntry:
+    where = f"{ATTACHMENTS_KEY}, target {_quote(key)}"
+    target = _target_ref(where, key)
+    if not isinstance(value, list):
+        _fail(where, f"must be a list of policies, not {_kind_of(value)}",
+              f"Write {_quote(key)}: [{value if isinstance(value, str) else 'PolicyName'}]")
+    if not value:
+        _fail(where, "the list of policies is empty",
+              "List at least one policy, or remove the target (removing it detaches the "
+              "policies this stack attached to it)")
+    items = tuple(_parse_item(where, n, item, stack_names) for n, item in enumerate(value, start=1))
+    seen: dict[str, int] = {}
+    for item in items:
+        first = seen.setdefault(item.policy.text, item.position)
+        if first != item.position:
+            _fail(f"{where}, item {item.position}", f"policy {item.policy.text!r} is listed twice "
+                  f"(items {first} and {item.position})", "Keep one of them")
+    return TargetEntry(target=target, items=items)
+
+
+def _target_ref(where: str, key: Any) -> TargetRef:
+    if not isinstance(key, str) or not key.strip():
+        _fail(where, "a target must be a non-empty string",
+              "Quote account IDs in YAML (\"123456789012\") so they stay strings")
+    if key != key.strip():
+        _fail(where, "the target has leading or trailing spaces", "Remove them")
+    if ids.target_type(key) is not None:
+        return TargetRef(key, TARGET_ID)
+    if key == ROOT_NAME:
+        return TargetRef(key, ROOT)
+    if key.startswith(ROOT_NAME + OU_SEPARATOR):
+        if any(not part.strip() for part in key.split(OU_SEPARATOR)):
+            _fail(where, "the OU path has an empty segment",
+                  "Write the path as Root/<OU>/<child OU>, without doubled or trailing '/'")
+        return TargetRef(key, OU_PATH)
+    if OU_SEPARATOR in key:
+        _fail(where, "an OU path must start at the root",
+              f"Write {ROOT_NAME}/{key.strip(OU_SEPARATOR)} (account names with '/' must be given by ID)")
+    return TargetRef(key, ACCOUNT_NAME)
+
+
+def _parse_item(where: str, position: int, raw: Any, stack_names: frozenset[str]) -> AttachmentItem:
+    at = f"{where}, item {position}"
+    if isinstance(raw, str):
+        return AttachmentItem(policy=_policy_ref(at, raw, stack_names), position=position)
+    if not isinstance(raw, dict):
+        _fail(at, f"an item must be a policy name or ID, or a mapping, not {_kind_of(raw)}",
+              "Write PolicyName, p-..., or {policy: PolicyName, skip_destroy: true}")
+    _refuse_unknown_keys(at, raw, ITEM_KEYS)
+    if "policy" not in raw:
+        _fail(at, "the mapping has no 'policy'", "Add policy: <policy name or ID>")
+    policy = _policy_ref(at, raw["policy"], stack_names)
+    flags = {}
+    for key in ("skip_destroy", "import"):
+        value = raw.get(key, False)
+        if not isinstance(value, bool):
+            _fail(at, f"{key!r} must be true or false, not {value!r}", f"Write {key}: true (unquoted)")
+        flags[key] = value
+    if flags["import"] and policy.kind == STACK_POLICY:
+        _fail(at, f"{policy.text!r} is created by this stack, so there is no existing attachment "
+              "to import", "Remove import: true")
+    return AttachmentItem(policy=policy, skip_destroy=flags["skip_destroy"],
+                          import_existing=flags["import"], position=position)
+
+
+def _policy_ref(where: str, text: Any, stack_names: frozenset[str]) -> PolicyRef:
+    if not isinstance(text, str) or not text.strip():
+        _fail(where, f"a policy must be a non-empty name or ID, not {text!r}",
+              "Write a policy name (FullAWSAccess) or ID (p-...)")
+    if ids.is_policy_id(text):
+        return PolicyRef(text, POLICY_ID)
+    if text in stack_names:
+        return PolicyRef(text, STACK_POLICY)
+    return PolicyRef(text, AWS_POLICY_NAME)
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _refuse_unknown_keys(where: str, mapping: dict[Any, Any], allowed: tuple[str, ...]) -> None:
+    for key in mapping:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+            hint = f"Did you mean {close[0]!r}? " if close else ""
+            _fail(where, f"unknown key {key!r}", f"{hint}Allowed keys: {', '.join(allowed)}")
+
+
+def _fail(where: str, problem: str, fix: str) -> NoReturn:
+    raise ConfigError(where=where, problem=problem, fix=fix.rstrip(".") + ".")
+
+
+def _quote(value: Any) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _kind_of(value: Any) -> str:
+    names = {str: "a string", list: "a list", dict: "a mapping", bool: "a boolean",
+             int: "a number", float: "a number", type(None): "empty"}
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,106 @@
+"""One exception class per failure of the program that a user can act on.
+
+Every class derives from :class:`pulumi.RunError`, which Pulumi prints as a
+plain message, without a traceback. Each has a message template (``fmt``) with
+named fields; the message says where in the stack config the problem is, what
+is wrong and what to do. All of them are raised before the program registers
+any resource, so a bad config never produces a partial plan.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+
+class ProgramError(pulumi.RunError):
+    """Base class: every failure this program reports on purpose."""
+
+    fmt = "The org-policies program failed."
+
+    def __init__(self, **fields: Any) -> None:
+        self.fields = fields
+        super().__init__(self.fmt.format(**self.describe(fields)))
+
+    def describe(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """The template's fields, derived from the constructor's (override to add some)."""
+        return fields
+
+    def at(self, where: str) -> "ProgramError":
+        """The same error, its message prefixed with ``where`` (the config key and entry)."""
+        return type(self)(**{**self.fields, "where": where})
+
+
+class ConfigError(ProgramError):
+    """Raised when the stack config has the wrong shape, an unknown key, a
+    duplicate entry, an invalid value or an unreadable policy file."""
+
+    fmt = "{where}: {problem}. {fix}"
+
+    def __init__(self, *, where: str, problem: str, fix: str) -> None:
+        super().__init__(where=where, problem=problem, fix=fix)
+
+
+class NameNotFoundError(ProgramError):
+    """Raised when a target or policy name matches nothing in the organization."""
+
+    fmt = "{where}{kind} {name!r} matches nothing in the organization{searched}. {suggestion}"
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        name: str,
+        candidates: tuple[str, ...] = (),
+        searched: str = "",
+        hint: str = "",
+        where: str = "",
+    ) -> None:
+        self.candidates = candidates
+        super().__init__(kind=kind, name=name, candidates=candidates, searched=searched,
+                         hint=hint, where=where)
+
+    def describe(self, fields: dict[str, Any]) -> dict[str, Any]:
+        candidates = fields["candidates"]
+        suggestion = (f"Close candidates: {', '.join(candidates)}." if candidates
+                      else "Nothing in it has a similar name.")
+        return {**fields, "where": _prefix(fields["where"]),
+                "suggestion": f"{suggestion} {fields['hint']}".strip()}
+
+
+class AmbiguousNameError(ProgramError):
+    """Raised when a name matches more than one target or policy (two accounts
+    with the same name, say): only an ID can tell which one is meant."""
+
+    fmt = ("{where}{kind} {name!r} matches {count} {plural}: {listed}. Use the ID of the "
+           "one you mean instead of the name.")
+
+    def __init__(self, *, kind: str, name: str, matches: tuple[str, ...], plural: str,
+                 where: str = "") -> None:
+        self.matches = matches
+        super().__init__(kind=kind, name=name, matches=matches, plural=plural, where=where)
+
+    def describe(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return {**fields, "where": _prefix(fields["where"]), "count": len(fields["matches"]),
+                "listed": ", ".join(fields["matches"])}
+
+
+class OrganizationLookupError(ProgramError):
+    """Raised when AWS Organizations cannot be asked to resolve the config's
+    names (access denied, no credentials, endpoint unreachable, ...)."""
+
+    fmt = ("{where}Could not list {what} in AWS Organizations to resolve names from the stack "
+           "config: {reason}. Names need read access to the organization from its management "
+           "account: check aws:profile and aws:region in the stack config (or AWS_PROFILE); "
+           "IDs (r-..., ou-..., 12-digit account IDs, p-...) need no lookup.")
+
+    def __init__(self, *, what: str, reason: str, where: str = "") -> None:
+        super().__init__(what=what, reason=reason, where=where)
+
+    def describe(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return {**fields, "where": _prefix(fields["where"])}
+
+
+def _prefix(where: str) -> str:
+    return f"{where}: " if where else ""
