@@ -63,8 +63,7 @@ class PolicySummary:
 
     @property
     def display(self) -> str:
-        """``"Name (p-id)"``, or the bare ID when the name is the ID."""
-        return self.id if self.name in ("", self.id) else f"{self.name} ({self.id})"
+        return policy_display(self.id, self.name)
 
 
 @dataclass(frozen=True)
@@ -90,6 +89,11 @@ class AwsSettings:
         region = get("aws:region") or DEFAULT_REGION
         profile = get("aws:profile") or None
         return cls(region=str(region), profile=str(profile) if profile else None)
+
+
+def policy_display(policy_id: str, name: Optional[str]) -> str:
+    """``"Name (p-id)"`` for messages, or the bare ID when the name is unknown."""
+    return f"{name} ({policy_id})" if name and name != policy_id else policy_id
 
 
 def policy_type_label(policy_type: str) -> str:

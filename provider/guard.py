@@ -34,11 +34,10 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 import pulumi
-from pulumi.runtime.rpc import UNKNOWN
 
 from . import errors, ids, rules
-from .aws import AwsSettings, OrganizationsApi, policy_type_label
-from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, known
+from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_label
+from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, is_engine_unknown, known
 from .lookups import Lookups
 from .resource import last_policy_error
 
@@ -93,12 +92,12 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
     if outs.get(SKIP_DESTROY) is True:
         return
     target_id, policy_id = outs.get(TARGET_ID), outs.get(POLICY_ID)
-    if not (known(target_id, UNKNOWN) and known(policy_id, UNKNOWN)):
+    if not (known(target_id, is_engine_unknown) and known(policy_id, is_engine_unknown)):
         return
     if rules.is_undetachable(policy_id):
         raise errors.UndetachablePolicyError(policy_id=policy_id, target_id=target_id)
     book = ledger()
-    policy_type, display = outs.get("policy_type"), _display(policy_id, outs.get("policy_name"))
+    policy_type, display = outs.get("policy_type"), policy_display(policy_id, outs.get("policy_name"))
     if not policy_type:
         summary = await asyncio.to_thread(book.lookups.policy, policy_id)
         if summary is None:
@@ -132,9 +131,9 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
     ins = _plain(args.new_inputs or {})
     target_id, policy_id = ins.get(TARGET_ID), ins.get(POLICY_ID)
     book = ledger()
-    if not known(target_id, UNKNOWN):
+    if not known(target_id, is_engine_unknown):
         return
-    if not known(policy_id, UNKNOWN):
+    if not known(policy_id, is_engine_unknown):
         with book.lock:
             book.unknown_attaches[target_id] += 1
         return
@@ -206,5 +205,3 @@ def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if not isinstance(v, pulumi.Output)}
 
 
-def _display(policy_id: str, name: Optional[str]) -> str:
-    return f"{name} ({policy_id})" if name and name != policy_id else policy_id

@@ -7,8 +7,11 @@ they are known.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from pulumi.output import Unknown
+from pulumi.runtime.rpc import UNKNOWN
 
 from . import ids
 
@@ -17,16 +20,16 @@ TARGET_ID = "target_id"
 SKIP_DESTROY = "skip_destroy"
 
 
-def input_failures(news: Mapping[str, Any], unknown: object) -> list[tuple[str, str]]:
+def input_failures(news: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -> list[tuple[str, str]]:
     """``(property, reason)`` for each input that is missing or malformed.
 
-    ``unknown`` is the engine's placeholder for a value not known yet.
+    ``is_unknown`` tells the engine's placeholder for a value not known yet.
     """
     failures: list[tuple[str, str]] = []
     policy_id = news.get(POLICY_ID)
     if policy_id is None or policy_id == "":
         failures.append((POLICY_ID, f"policy_id is required: {ids.POLICY_ID_HINT}."))
-    elif policy_id != unknown and not ids.is_policy_id(policy_id):
+    elif not is_unknown(policy_id) and not ids.is_policy_id(policy_id):
         failures.append(
             (POLICY_ID, f"policy_id {policy_id!r} is not a policy ID: {ids.POLICY_ID_HINT}.")
         )
@@ -34,19 +37,25 @@ def input_failures(news: Mapping[str, Any], unknown: object) -> list[tuple[str, 
     target_id = news.get(TARGET_ID)
     if target_id is None or target_id == "":
         failures.append((TARGET_ID, f"target_id is required: {ids.TARGET_ID_HINT}."))
-    elif target_id != unknown and ids.target_type(target_id) is None:
+    elif not is_unknown(target_id) and ids.target_type(target_id) is None:
         failures.append(
             (TARGET_ID, f"target_id {target_id!r} is not a target ID: {ids.TARGET_ID_HINT}.")
         )
 
     skip_destroy = news.get(SKIP_DESTROY, False)
-    if skip_destroy is not None and skip_destroy != unknown and not isinstance(skip_destroy, bool):
+    if skip_destroy is not None and not is_unknown(skip_destroy) and not isinstance(skip_destroy, bool):
         failures.append(
             (SKIP_DESTROY, f"skip_destroy must be true or false, not {skip_destroy!r}.")
         )
     return failures
 
 
-def known(value: Any, unknown: object) -> bool:
+def known(value: Any, is_unknown: Callable[[Any], bool]) -> bool:
     """True when ``value`` is present and not the engine's unknown placeholder."""
-    return value is not None and value != unknown
+    return value is not None and not is_unknown(value)
+
+
+def is_engine_unknown(value: Any) -> bool:
+    """The engine's "not known yet": an ``Unknown`` when deserialized with
+    keep_unknowns (check, hooks), the sentinel string otherwise."""
+    return isinstance(value, Unknown) or value == UNKNOWN

@@ -23,12 +23,12 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pulumi.runtime.rpc import UNKNOWN
 
 from . import errors, ids, rules
-from .aws import AwsSettings, OrganizationsApi, PolicySummary, policy_type_label
-from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, input_failures, known
+from .aws import AwsSettings, OrganizationsApi, PolicySummary, policy_display, policy_type_label
+from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, input_failures, is_engine_unknown, known
 from .lookups import Lookups
+from .retry import RetryPolicy, retry_from_config
 
 PROVIDER_KEY = "__provider"
 OUTPUT_KEYS = ("policy_id", "target_id", "skip_destroy", "target_type", "policy_type", "policy_name")
@@ -39,8 +39,8 @@ _RUNTIME_LOCK = threading.Lock()
 class _Runtime:
     """What a configured provider uses; built after unpickling, never pickled."""
 
-    def __init__(self, settings: AwsSettings) -> None:
-        self.api = OrganizationsApi(settings)
+    def __init__(self, settings: AwsSettings, retry: Optional[RetryPolicy] = None) -> None:
+        self.api = OrganizationsApi(settings, retry or RetryPolicy())
         self.lookups = Lookups(self.api)
 
 
@@ -61,7 +61,9 @@ class PolicyAttachmentProvider(ResourceProvider):
         self._runtime = None
 
     def configure(self, req: ConfigureRequest) -> None:
-        self._runtime = _Runtime(AwsSettings.from_config(req.config.get))
+        """Stack config: ``aws:region``, ``aws:profile``, and the retry limits
+        ``policyAttachment:maxAttempts`` / ``baseDelay`` / ``maxDelay`` (seconds)."""
+        self._runtime = _Runtime(AwsSettings.from_config(req.config.get), retry_from_config(req.config.get))
 
     @property
     def _rt(self) -> _Runtime:
@@ -79,9 +81,9 @@ class PolicyAttachmentProvider(ResourceProvider):
         that it is not attached already. AWS answers are cached per process."""
         inputs = dict(news)
         inputs.setdefault(SKIP_DESTROY, False)
-        failures = [CheckFailure(p, r) for p, r in input_failures(inputs, UNKNOWN)]
+        failures = [CheckFailure(p, r) for p, r in input_failures(inputs, is_engine_unknown)]
         policy_id, target_id = inputs.get(POLICY_ID), inputs.get(TARGET_ID)
-        if not failures and known(policy_id, UNKNOWN) and known(target_id, UNKNOWN):
+        if not failures and known(policy_id, is_engine_unknown) and known(target_id, is_engine_unknown):
             new_pair = (olds.get(POLICY_ID), olds.get(TARGET_ID)) != (policy_id, target_id)
             try:
                 failures += self._organization_failures(policy_id, target_id, new_pair)
@@ -171,7 +173,7 @@ class PolicyAttachmentProvider(ResourceProvider):
             raise errors.UndetachablePolicyError(policy_id=policy_id, target_id=target_id)
         api = self._rt.api
         policy_type = props.get("policy_type")
-        display = _display(policy_id, props.get("policy_name"))
+        display = policy_display(policy_id, props.get("policy_name"))
         if not policy_type:
             described = api.describe_policy(policy_id)
             if described is None:
@@ -202,9 +204,6 @@ def _pair(id_: str, props: dict[str, Any]) -> tuple[str, str]:
         return props[TARGET_ID], props[POLICY_ID]
     return ids.parse_attachment_id(id_)
 
-
-def _display(policy_id: str, name: Optional[str]) -> str:
-    return f"{name} ({policy_id})" if name and name != policy_id else policy_id
 
 
 def _outputs(policy_id: str, target_id: str, skip_destroy: bool, policy: Optional[PolicySummary]) -> dict[str, Any]:
@@ -252,3 +251,4 @@ class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="Po
             "policy_name": None,
         }
         super().__init__(PolicyAttachmentProvider(), resource_name, props, guard.with_guard_hooks(opts))
+

@@ -24,7 +24,7 @@ import random as _random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -91,3 +91,34 @@ class RetryPolicy:
                     ) from err
                 self.sleep(self.delay(attempt))
         raise AssertionError("unreachable: the loop returns or raises")
+
+
+CONFIG_NAMESPACE = "policyAttachment"
+
+
+def retry_from_config(get: Callable[[str], Any]) -> RetryPolicy:
+    """A RetryPolicy from stack config (``policyAttachment:maxAttempts``,
+    ``policyAttachment:baseDelay``, ``policyAttachment:maxDelay``); defaults for
+    keys not set. Raises ValueError naming the key for a value that is not a
+    positive number."""
+    defaults = RetryPolicy()
+    values: dict[str, Any] = {}
+    for key, cast, default in (
+        ("maxAttempts", int, defaults.max_attempts),
+        ("baseDelay", float, defaults.base_delay),
+        ("maxDelay", float, defaults.max_delay),
+    ):
+        raw = get(f"{CONFIG_NAMESPACE}:{key}")
+        try:
+            value = default if raw is None else cast(raw)
+        except (TypeError, ValueError):
+            value = -1
+        if value <= 0 or (key == "maxAttempts" and value > 50):
+            raise ValueError(
+                f"config {CONFIG_NAMESPACE}:{key} must be a positive number"
+                f"{' (at most 50)' if key == 'maxAttempts' else ''}, not {raw!r}"
+            )
+        values[key] = value
+    return RetryPolicy(
+        max_attempts=values["maxAttempts"], base_delay=values["baseDelay"], max_delay=values["maxDelay"]
+    )

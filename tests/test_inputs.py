@@ -5,6 +5,11 @@ import pytest
 from provider.inputs import input_failures
 
 UNKNOWN = object()
+
+
+def is_unknown(value):
+    return value is UNKNOWN
+
 OK = {"policy_id": "p-12345678", "target_id": "r-ab12", "skip_destroy": False}
 
 
@@ -26,12 +31,12 @@ OK = {"policy_id": "p-12345678", "target_id": "r-ab12", "skip_destroy": False}
     ],
 )
 def test_input_failures(change, failing):
-    failures = input_failures({**OK, **change}, UNKNOWN)
+    failures = input_failures({**OK, **change}, is_unknown)
     assert [prop for prop, _ in failures] == failing
     for prop, reason in failures:
         assert prop in reason
 
 
 def test_malformed_id_message_shows_the_value_and_the_format():
-    [(prop, reason)] = input_failures({**OK, "target_id": "ou-nope"}, UNKNOWN)
+    [(prop, reason)] = input_failures({**OK, "target_id": "ou-nope"}, is_unknown)
     assert "'ou-nope'" in reason and "12-digit account ID" in reason

@@ -1,0 +1,298 @@
+"""PolicyAttachmentProvider through the SDK's real dynamic-provider server
+(gRPC, pickle round trip) against the local Organizations endpoint over HTTP.
+
+Every AWS rule these tests rely on is enforced by the endpoint, not assumed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.provider_server import ProviderError, ProviderServer
+
+FAST_RETRY = {"policyAttachment:baseDelay": "0.01", "policyAttachment:maxDelay": "0.02"}
+
+
+@pytest.fixture(scope="module")
+def server(endpoint):
+    srv = ProviderServer()
+    srv.configure({"aws:region": "us-east-1", **FAST_RETRY})
+    yield srv
+    srv.close()
+
+
+@pytest.fixture
+def calls(endpoint, org):
+    """Per-operation AWS calls made since the last reset (reset by every ``org``)."""
+    def read() -> dict[str, int]:
+        return {op: n for op, n in endpoint.control.calls().items() if n}
+    return read
+
+
+def attached(client, target_id: str, policy_type: str = "SERVICE_CONTROL_POLICY") -> set[str]:
+    pages = client.get_paginator("list_policies_for_target").paginate(TargetId=target_id, Filter=policy_type)
+    return {p["Id"] for page in pages for p in page["Policies"]}
+
+
+def targets(org):
+    return {
+        "root": org["root"],
+        "ou": org["ous"]["Root/Workloads/Prod"],
+        "account": org["accounts"]["sandbox-1"],
+    }
+
+
+def props(policy_id, target_id, skip_destroy=False):
+    return {"policy_id": policy_id, "target_id": target_id, "skip_destroy": skip_destroy}
+
+
+@pytest.mark.parametrize("kind, target_type", [
+    ("root", "ROOT"), ("ou", "ORGANIZATIONAL_UNIT"), ("account", "ACCOUNT"),
+])
+def test_create_read_delete_round_trip(server, org, orgs_client, calls, kind, target_type):
+    target = targets(org)[kind]
+    policy = org["policies"]["RestrictRegions"]
+    endpoint_calls_before = calls()
+    assert endpoint_calls_before == {}
+
+    id_, outs = server.create(props(policy, target))
+    assert id_ == f"{target}:{policy}"
+    assert outs == {
+        "policy_id": policy, "target_id": target, "skip_destroy": False,
+        "target_type": target_type, "policy_type": "SERVICE_CONTROL_POLICY", "policy_name": "RestrictRegions",
+    }
+    assert policy in attached(orgs_client, target)
+
+    # refresh: one call, the type is known from state
+    org_calls = calls()
+    read_id, read_outs, read_inputs = server.read(id_, outs)
+    assert (read_id, read_outs) == (id_, outs)
+    assert read_inputs == props(policy, target)
+    after = calls()
+    assert after.get("ListPoliciesForTarget", 0) - org_calls.get("ListPoliciesForTarget", 0) == 1
+    assert sum(after.values()) - sum(org_calls.values()) == 1
+
+    server.delete(id_, outs)
+    assert policy not in attached(orgs_client, target)
+    server.delete(id_, outs)  # idempotent: already detached is success
+
+
+def test_create_calls_attach_once_and_describe_once(server, org, calls):
+    server.create(props(org["policies"]["DenyRootUser"], org["accounts"]["dev-app"]))
+    assert calls() == {"AttachPolicy": 1, "DescribePolicy": 1}
+
+
+def test_import_by_id_alone_returns_outputs_and_inputs(server, org):
+    target = org["ous"]["Root/Workloads"]
+    id_ = f"{target}:p-FullAWSAccess"
+    read_id, outs, inputs = server.read(id_)
+    assert read_id == id_
+    assert outs["policy_name"] == "FullAWSAccess" and outs["target_type"] == "ORGANIZATIONAL_UNIT"
+    assert inputs == props("p-FullAWSAccess", target)
+
+
+@pytest.mark.parametrize("make_id", [
+    lambda org: f"{org['accounts']['prod-app']}:{org['policies']['RestrictRegions']}",  # not attached
+    lambda org: f"{org['accounts']['prod-app']}:p-doesnotexist1",  # no such policy
+    lambda org: "ou-zzzz-zzzzzzzz:p-FullAWSAccess",  # no such target
+])
+def test_read_reports_gone_with_empty_id(server, org, make_id):
+    read_id, outs, _ = server.read(make_id(org))
+    assert read_id == "" and outs == {}
+
+
+def test_read_sees_out_of_band_detach(server, org, orgs_client):
+    target, policy = org["accounts"]["prod-app"], org["policies"]["RestrictRegions"]
+    id_, outs = server.create(props(policy, target))
+    orgs_client.detach_policy(PolicyId=policy, TargetId=target)
+    assert server.read(id_, outs)[0] == ""
+
+
+def test_import_with_malformed_id_names_the_format(server, org):
+    with pytest.raises(ProviderError) as err:
+        server.read("ou-workloads/p-FullAWSAccess")
+    assert "expected TARGETID:POLICYID" in err.value.details
+
+
+OLD = props("p-12345678", "r-ab12")
+
+
+@pytest.mark.parametrize("news, changes, replaces", [
+    (OLD, False, []),
+    ({**OLD, "skip_destroy": True}, True, []),
+    ({**OLD, "policy_id": "p-87654321"}, True, ["policy_id"]),
+    ({**OLD, "target_id": "123456789012"}, True, ["target_id"]),
+    ({**OLD, "policy_id": "p-87654321", "target_id": "123456789012"}, True, ["policy_id", "target_id"]),
+])
+def test_diff(server, news, changes, replaces):
+    resp = server.diff("r-ab12:p-12345678", OLD, news)
+    from pulumi.runtime.proto import provider_pb2
+
+    assert resp.changes == (provider_pb2.DiffResponse.DIFF_SOME if changes else provider_pb2.DiffResponse.DIFF_NONE)
+    assert list(resp.replaces) == replaces
+    assert resp.deleteBeforeReplace is False  # create before delete: never a window without the guardrail
+
+
+def test_diff_ignores_a_changed_provider_value(server):
+    """__provider differs between SDK versions; it must never cause a diff."""
+    olds = {**OLD, "__provider": "something-else"}
+    assert list(server.diff("r-ab12:p-12345678", olds, OLD).replaces) == []
+
+
+def test_update_of_skip_destroy_returns_full_outputs_without_aws_calls(server, org, calls):
+    target, policy = org["accounts"]["prod-app"], org["policies"]["DenyRootUser"]
+    id_, outs = server.create(props(policy, target))
+    before = calls()
+    new_outs = server.update(id_, outs, props(policy, target, skip_destroy=True))
+    assert new_outs == {**outs, "skip_destroy": True}
+    assert calls() == before
+
+
+def test_skip_destroy_leaves_the_attachment_in_aws(server, org, orgs_client, calls):
+    target, policy = org["accounts"]["prod-app"], org["policies"]["DenyRootUser"]
+    id_, outs = server.create(props(policy, target, skip_destroy=True))
+    before = calls()
+    server.delete(id_, outs)
+    assert calls() == before
+    assert policy in attached(orgs_client, target)
+
+
+@pytest.mark.parametrize("kind", ["root", "ou", "account"])
+def test_last_scp_is_refused_before_calling_detach(server, endpoint, org, orgs_client, calls, kind):
+    target = targets(org)[kind]
+    if kind == "root":  # the root carries DenyLeaveOrganization too: take it off first
+        orgs_client.detach_policy(PolicyId=org["policies"]["DenyLeaveOrganization"], TargetId=target)
+        endpoint.control.reset_calls()
+    _, outs, _ = server.read(f"{target}:p-FullAWSAccess")
+    with pytest.raises(ProviderError) as err:
+        server.delete(f"{target}:p-FullAWSAccess", outs)
+    message = err.value.details
+    for part in ("FullAWSAccess (p-FullAWSAccess)", target, "last service control policy",
+                 "at least 1", "replacement", "skip_destroy=True"):
+        assert part in message
+    assert "p-FullAWSAccess" in attached(orgs_client, target)
+    assert "DetachPolicy" not in calls()
+
+
+def test_detach_allowed_when_another_scp_stays(server, org, orgs_client):
+    target = org["root"]
+    _, outs, _ = server.read(f"{target}:p-FullAWSAccess")
+    server.delete(f"{target}:p-FullAWSAccess", outs)
+    assert attached(orgs_client, target) == {org["policies"]["DenyLeaveOrganization"]}
+
+
+def test_non_scp_types_have_no_minimum(server, org, orgs_client):
+    target, policy = org["ous"]["Root/Workloads"], org["policies"]["RequireCostCenterTag"]
+    id_, outs = server.create(props(policy, target))
+    assert outs["policy_type"] == "TAG_POLICY"
+    server.delete(id_, outs)
+    assert attached(orgs_client, target, "TAG_POLICY") == set()
+
+
+def test_rcp_full_aws_access_is_never_detached(server, org, orgs_client):
+    target = org["accounts"]["prod-app"]
+    outs = props("p-RCPFullAWSAccess", target) | {"policy_type": "RESOURCE_CONTROL_POLICY"}
+    with pytest.raises(ProviderError) as err:
+        server.delete(f"{target}:p-RCPFullAWSAccess", outs)
+    assert "never allows detaching" in err.value.details and "skip_destroy=True" in err.value.details
+
+
+def test_duplicate_create_shows_the_import_option(server, org):
+    target = org["ous"]["Root/Sandbox"]
+    expected = f'opts=pulumi.ResourceOptions(import_="{target}:p-FullAWSAccess")'
+    _, failures = server.check(props("p-FullAWSAccess", target))
+    assert [p for p, _ in failures] == ["policy_id"] and expected in failures[0][1]
+    with pytest.raises(ProviderError) as err:
+        server.create(props("p-FullAWSAccess", target))
+    assert "already attached" in err.value.details and expected in err.value.details
+
+
+def test_sixth_scp_is_refused_with_the_limit(server, org, orgs_client):
+    target = org["accounts"]["dev-app"]
+    extra = []
+    for n in range(4):
+        extra.append(orgs_client.create_policy(
+            Name=f"Extra{n}", Description="x", Type="SERVICE_CONTROL_POLICY",
+            Content='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:x","Resource":"*"}]}',
+        )["Policy"]["PolicySummary"]["Id"])
+    for policy in extra:
+        server.create(props(policy, target))
+    assert len(attached(orgs_client, target)) == 5
+    with pytest.raises(ProviderError) as err:
+        server.create(props(org["policies"]["RestrictRegions"], target))
+    assert "at most 5" in err.value.details and target in err.value.details
+    assert len(attached(orgs_client, target)) == 5
+
+
+@pytest.mark.parametrize("code", [
+    "ConcurrentModificationException", "PolicyChangesInProgressException", "ServiceException",
+    "TooManyRequestsException",
+])
+def test_transient_errors_are_retried_and_attach_happens_exactly_once(server, org, orgs_client, endpoint, calls, code):
+    target, policy = org["ous"]["Root/Workloads/Dev"], org["policies"]["DenyRootUser"]
+    endpoint.control.set_faults(rate=1.0, codes=[code], seed=1, operations=["AttachPolicy"], limit=2)
+    id_, outs = server.create(props(policy, target))
+    endpoint.control.clear_faults()
+    assert outs["policy_name"] == "DenyRootUser"
+    assert calls()["AttachPolicy"] == 3  # two faulted, one applied
+    assert policy in attached(orgs_client, target)
+
+
+@pytest.mark.parametrize("news, prop, words", [
+    (lambda org: props("p-doesnotexist1", org["root"]), "policy_id", ["p-doesnotexist1", "does not exist"]),
+    (lambda org: props("p-FullAWSAccess", "ou-zzzz-zzzzzzzz"), "target_id", ["ou-zzzz-zzzzzzzz", "does not exist"]),
+    (lambda org: props("p-FullAWSAccess", "999999999999"), "target_id", ["999999999999", "does not exist"]),
+    (lambda org: props("p-FullAWSAccess", "ou-bad"), "target_id", ["'ou-bad'", "not a target ID"]),
+    (lambda org: props("FullAWSAccess", org["root"]), "policy_id", ["'FullAWSAccess'", "not a policy ID"]),
+])
+def test_check_reports_bad_inputs_on_the_property_and_changes_nothing(server, org, calls, news, prop, words):
+    _, failures = server.check(news(org))
+    assert [p for p, _ in failures] == [prop]
+    for word in words:
+        assert word in failures[0][1]
+    assert not any(op in calls() for op in ("AttachPolicy", "DetachPolicy"))
+
+
+def test_check_accepts_unknowns_without_aws_calls(server, org, calls):
+    from pulumi.runtime.rpc import UNKNOWN
+
+    inputs, failures = server.check({"policy_id": UNKNOWN, "target_id": org["root"]})
+    assert failures == [] and inputs["skip_destroy"] is False
+    assert calls() == {}
+
+
+def test_check_caches_lookups_across_attachments(org, endpoint, calls):
+    """A preview of N attachments does not make N copies of the same call (fresh process)."""
+    srv = ProviderServer()
+    try:
+        policy = org["policies"]["RestrictRegions"]
+        for name in ("security-tooling", "prod-app", "dev-app"):
+            assert server_check_ok(srv, props(policy, org["accounts"][name]))
+        assert calls() == {"DescribePolicy": 1, "ListPoliciesForTarget": 3, "ListRoots": 1}
+    finally:
+        srv.close()
+
+
+def server_check_ok(srv, news) -> bool:
+    _, failures = srv.check(news)
+    return failures == []
+
+
+def test_unknown_policy_and_target_at_create_time(server, org):
+    with pytest.raises(ProviderError) as err:
+        server.create(props("p-doesnotexist1", org["root"]))
+    assert "p-doesnotexist1 does not exist" in err.value.details
+    with pytest.raises(ProviderError) as err:
+        server.create(props("p-FullAWSAccess", "ou-zzzz-zzzzzzzz"))
+    assert "ou-zzzz-zzzzzzzz" in err.value.details and "does not exist" in err.value.details
+
+
+def test_policy_type_not_enabled(server, org, orgs_client):
+    backup = orgs_client.create_policy(
+        Name="Backups", Description="x", Type="BACKUP_POLICY", Content="{}",
+    )["Policy"]["PolicySummary"]["Id"]
+    _, failures = server.check(props(backup, org["root"]))
+    assert failures and "enable-policy-type" in failures[0][1] and "BACKUP_POLICY" in failures[0][1]
+    with pytest.raises(ProviderError) as err:
+        server.create(props(backup, org["root"]))
+    assert "not enabled" in err.value.details and org["root"] in err.value.details
