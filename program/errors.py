@@ -63,8 +63,7 @@ class NameNotFoundError(ProgramError):
 
     def describe(self, fields: dict[str, Any]) -> dict[str, Any]:
         candidates = fields["candidates"]
-        suggestion = (f"Close candidates: {', '.join(candidates)}." if candidates
-                      else "Nothing in it has a similar name.")
+        suggestion = f"Close candidates: {', '.join(candidates)}." if candidates else ""
         return {**fields, "where": _prefix(fields["where"]),
                 "suggestion": f"{suggestion} {fields['hint']}".strip()}
 

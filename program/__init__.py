@@ -1,0 +1,24 @@
+"""The org-policies Pulumi program: policies and policy attachments declared
+in stack config (``org-policies:policies``, ``org-policies:attachments``).
+
+See :mod:`program.config` for the config schema and :func:`run` for the
+program itself.
+"""
+
+from .errors import (
+    AmbiguousNameError,
+    ConfigError,
+    NameNotFoundError,
+    OrganizationLookupError,
+    ProgramError,
+)
+from .stack import run
+
+__all__ = [
+    "AmbiguousNameError",
+    "ConfigError",
+    "NameNotFoundError",
+    "OrganizationLookupError",
+    "ProgramError",
+    "run",
+]

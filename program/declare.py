@@ -1,0 +1,74 @@
+"""Registers the stack's resources from a checked, resolved plan.
+
+Nothing here can fail on the config any more: everything that can be wrong
+was refused by :mod:`program.config`, :mod:`program.documents` and
+:mod:`program.plan` before this module registers the first resource.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pulumi
+
+from provider import PolicyAttachment
+
+from .config import PolicySpec
+from .plan import PlannedAttachment, summary
+
+
+def declare_policies(specs: Sequence[PolicySpec], documents: Mapping[str, str]) -> dict[str, Any]:
+    """One ``aws.organizations.Policy`` per spec, named as in the config;
+    returns ``{name: the policy's ID output}``.
+
+    pulumi_aws is imported only when there is a policy to create: its
+    provider plugin is a separate binary, unavailable offline, and a stack
+    that only attaches existing policies must not need it.
+    """
+    if not specs:
+        return {}
+    import pulumi_aws as aws
+
+    created = {}
+    for spec in specs:
+        policy = aws.organizations.Policy(
+            spec.name,
+            name=spec.name,
+            type=spec.type,
+            content=documents[spec.name],
+            description=spec.description or None,
+        )
+        created[spec.name] = policy.id
+    return created
+
+
+def declare_attachments(plan: Sequence[PlannedAttachment],
+                        stack_policy_ids: Mapping[str, Any]) -> dict[str, PolicyAttachment]:
+    """One PolicyAttachment per planned pair (the guard hooks come with it);
+    returns them by resource name."""
+    declared = {}
+    for attachment in plan:
+        policy_id = (stack_policy_ids[attachment.stack_policy] if attachment.stack_policy
+                     else attachment.policy_id)
+        opts = pulumi.ResourceOptions(import_=attachment.import_id) if attachment.import_id else None
+        declared[attachment.resource_name] = PolicyAttachment(
+            attachment.resource_name,
+            policy_id=policy_id,
+            target_id=attachment.target_id,
+            skip_destroy=attachment.skip_destroy,
+            opts=opts,
+        )
+    return declared
+
+
+def declare(specs: Sequence[PolicySpec], documents: Mapping[str, str],
+            plan: Sequence[PlannedAttachment]) -> None:
+    """Register the policies, then the attachments, and export the summary
+    (``attachments``: target -> policies as written in the config; ``policies``:
+    name -> ID of each policy this stack creates, when there are some)."""
+    stack_policy_ids = declare_policies(specs, documents)
+    declare_attachments(plan, stack_policy_ids)
+    pulumi.export("attachments", summary(tuple(plan)))
+    if stack_policy_ids:
+        pulumi.export("policies", dict(sorted(stack_policy_ids.items())))

@@ -1,0 +1,229 @@
+"""The organization's names -> IDs, for the names the stack config uses.
+
+:class:`Directory` answers "which root, OU, account or policy is this name?"
+through the project's AWS layer (:class:`provider.aws.OrganizationsApi`: its
+lazily created boto3 client with botocore's standard retries, and its
+:class:`~provider.retry.RetryPolicy` for the "organization busy" codes).
+
+Contracts:
+
+* Lazy and minimal: IDs need no call at all; ``Root`` costs one ListRoots; an
+  OU path walks ListOrganizationalUnitsForParent down that path only; an
+  account name costs one (paginated) ListAccounts; a policy name costs one
+  (paginated) ListPolicies per policy type enabled on the root. Each answer is
+  asked once per Directory (one per program run; not thread-safe).
+* Names match exactly (case included). No match raises
+  :class:`~program.errors.NameNotFoundError` with close candidates; several
+  matches raise :class:`~program.errors.AmbiguousNameError` listing their IDs.
+* AWS failures raise :class:`~program.errors.OrganizationLookupError`, chained
+  to the AWS error.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from provider import errors as provider_errors
+from provider import ids
+from provider.aws import OrganizationsApi, PolicySummary, RootSummary
+
+from .config import (
+    ACCOUNT_NAME,
+    AWS_POLICY_NAME,
+    OU_PATH,
+    OU_SEPARATOR,
+    POLICY_ID,
+    ROOT,
+    ROOT_NAME,
+    TARGET_ID,
+    PolicyRef,
+    TargetRef,
+)
+from .errors import AmbiguousNameError, NameNotFoundError, OrganizationLookupError
+
+T = TypeVar("T")
+
+MAX_CANDIDATES = 5
+
+
+@dataclass(frozen=True)
+class Named:
+    """An OU or an account: its ID and name."""
+
+    id: str
+    name: str
+
+
+class Directory:
+    """Resolves the config's target and policy references to IDs, asking AWS
+    only for the kinds of names that appear, once each."""
+
+    def __init__(self, api: OrganizationsApi) -> None:
+        self.api = api
+        self._root: RootSummary | None = None
+        self._children: dict[str, list[Named]] = {}
+        self._accounts: list[Named] | None = None
+        self._policies: dict[str, list[PolicySummary]] = {}
+
+    # -- references ----------------------------------------------------------------
+
+    def target_id(self, ref: TargetRef) -> str:
+        """The ID of the root, OU or account ``ref`` names."""
+        if ref.kind == TARGET_ID:
+            return ref.text
+        if ref.kind == ROOT:
+            return self.root().id
+        if ref.kind == OU_PATH:
+            return self.ou_id(ref.ou_names)
+        if ref.kind == ACCOUNT_NAME:
+            return self.account_id(ref.text)
+        raise ValueError(f"unknown target kind {ref.kind!r}")
+
+    def policy_id(self, ref: PolicyRef) -> str:
+        """The ID of the existing policy ``ref`` names. A policy this stack
+        creates has no ID before it is created: ValueError."""
+        if ref.kind == POLICY_ID:
+            return ref.text
+        if ref.kind == AWS_POLICY_NAME:
+            return self.policy(ref.text).id
+        raise ValueError(f"{ref.text!r} is not an existing policy (kind {ref.kind!r})")
+
+    # -- lookups -------------------------------------------------------------------
+
+    def root(self) -> RootSummary:
+        """The organization's root and its enabled policy types (one ListRoots)."""
+        if self._root is None:
+            self._root = self._ask("the root", self.api.root)
+        return self._root
+
+    def ou_id(self, names: tuple[str, ...]) -> str:
+        """The ID of the OU at ``Root/<names[0]>/<names[1]>/...``."""
+        parent_id, path = self.root().id, ROOT_NAME
+        for name in names:
+            children = self.children(parent_id, path)
+            matches = [child for child in children if child.name == name]
+            path = f"{path}{OU_SEPARATOR}{name}"
+            if not matches:
+                raise NameNotFoundError(
+                    kind="organizational unit", name=path,
+                    candidates=tuple(f"{path.rsplit(OU_SEPARATOR, 1)[0]}/{n}"
+                                     for n in close_matches(name, (c.name for c in children))),
+                    hint=_ou_hint(path.rsplit(OU_SEPARATOR, 1)[0], children),
+                )
+            if len(matches) > 1:
+                raise AmbiguousNameError(kind="organizational unit", name=path,
+                                         matches=tuple(m.id for m in matches),
+                                         plural="organizational units")
+            parent_id = matches[0].id
+        return parent_id
+
+    def account_id(self, name: str) -> str:
+        """The ID of the account called ``name`` (one ListAccounts, all pages)."""
+        accounts = self.accounts()
+        matches = [account for account in accounts if account.name == name]
+        if not matches:
+            raise NameNotFoundError(
+                kind="account", name=name,
+                candidates=close_matches(name, (a.name for a in accounts)),
+                hint=("Give the account's name as AWS shows it, or its 12-digit ID; an OU is "
+                      f"written as its path from the root ({ROOT_NAME}/Workloads/Prod)."),
+            )
+        if len(matches) > 1:
+            raise AmbiguousNameError(kind="account", name=name, plural="accounts",
+                                     matches=tuple(sorted(m.id for m in matches)))
+        return matches[0].id
+
+    def policy(self, name: str) -> PolicySummary:
+        """The existing policy called ``name``, searched in every policy type
+        enabled on the root (one ListPolicies per type, all pages)."""
+        types = sorted(self.root().enabled_types)
+        found = [p for policy_type in types for p in self.policies(policy_type)]
+        matches = [p for p in found if p.name == name]
+        if not matches:
+            hint = "Give the policy's name as AWS shows it, or its ID (p-...)."
+            if name.startswith("p-"):
+                hint = f"It is not a policy ID either: {ids.POLICY_ID_HINT}."
+            raise NameNotFoundError(
+                kind="policy", name=name, candidates=close_matches(name, (p.name for p in found)),
+                searched=f" (searched the policy types enabled on its root: {', '.join(types)})",
+                hint=hint,
+            )
+        if len(matches) > 1:
+            raise AmbiguousNameError(kind="policy", name=name, plural="policies",
+                                     matches=tuple(f"{p.id} ({p.type})" for p in matches))
+        return matches[0]
+
+    # -- listings (paginated, asked once) --------------------------------------------
+
+    def children(self, parent_id: str, path: str) -> list[Named]:
+        """OUs directly under ``parent_id`` (``path`` names it in messages)."""
+        if parent_id not in self._children:
+            self._children[parent_id] = self._list(
+                f"the organizational units under {path}", "ListOrganizationalUnitsForParent",
+                "list_organizational_units_for_parent", "OrganizationalUnits",
+                lambda item: Named(item["Id"], item.get("Name", "")), ParentId=parent_id)
+        return self._children[parent_id]
+
+    def accounts(self) -> list[Named]:
+        """Every account of the organization."""
+        if self._accounts is None:
+            self._accounts = self._list("the accounts", "ListAccounts", "list_accounts", "Accounts",
+                                        lambda item: Named(item["Id"], item.get("Name", "")))
+        return self._accounts
+
+    def policies(self, policy_type: str) -> list[PolicySummary]:
+        """Every policy of ``policy_type``, AWS-managed ones included."""
+        if policy_type not in self._policies:
+            self._policies[policy_type] = self._list(
+                f"the policies of type {policy_type}", "ListPolicies", "list_policies", "Policies",
+                lambda item: PolicySummary(id=item["Id"], name=item.get("Name", ""),
+                                           type=item.get("Type", policy_type),
+                                           aws_managed=bool(item.get("AwsManaged", False))),
+                Filter=policy_type)
+        return self._policies[policy_type]
+
+    def _list(self, what: str, operation: str, method: str, key: str,
+              convert: Callable[[dict[str, Any]], T], **params: Any) -> list[T]:
+        def every_page() -> list[T]:
+            pages = self.api.client.get_paginator(method).paginate(**params)
+            return [convert(item) for page in pages for item in page.get(key, [])]
+
+        def call() -> list[T]:
+            try:
+                return self.api.retry.call(operation, every_page)
+            except ClientError as err:
+                raise self.api.translate(err, operation) from err
+
+        return self._ask(what, call)
+
+    @staticmethod
+    def _ask(what: str, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except provider_errors.PolicyAttachmentError as err:
+            raise OrganizationLookupError(what=what, reason=str(err)) from err
+        except BotoCoreError as err:
+            raise OrganizationLookupError(what=what, reason=str(err)) from err
+
+
+def close_matches(name: str, names: Iterable[str]) -> tuple[str, ...]:
+    """Up to MAX_CANDIDATES names similar to ``name``; case-insensitive equals first."""
+    pool = sorted(set(names))
+    same = [n for n in pool if n.lower() == name.lower()]
+    by_lower = {n.lower(): n for n in pool}
+    similar = [by_lower[n] for n in difflib.get_close_matches(name.lower(), list(by_lower),
+                                                              n=MAX_CANDIDATES, cutoff=0.6)]
+    return tuple(dict.fromkeys(same + similar))[:MAX_CANDIDATES]
+
+
+def _ou_hint(parent_path: str, children: list[Named]) -> str:
+    if not children:
+        return f"{parent_path} has no child OU. Give the OU's path from the root, or its ID (ou-...)."
+    names = sorted(child.name for child in children)
+    shown = ", ".join(names[:MAX_CANDIDATES]) + (", ..." if len(names) > MAX_CANDIDATES else "")
+    return f"OUs under {parent_path}: {shown}. Or give the OU's ID (ou-...)."

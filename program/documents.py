@@ -1,0 +1,50 @@
+"""The JSON documents of the policies this stack creates, read and checked at
+preview time (before any resource is registered).
+
+A document is sent to AWS minified: whitespace counts against the size limits
+of policy documents, and reformatting the file then changes nothing in AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from .config import POLICIES_KEY, PolicySpec
+from .errors import ConfigError
+
+
+def load_documents(specs: Iterable[PolicySpec], project_dir: Path) -> dict[str, str]:
+    """``{policy name: minified JSON document}`` for each spec, its ``file``
+    read relative to ``project_dir``.
+
+    Raises ConfigError naming the config key, the policy and the file when the
+    file is missing or unreadable, is not JSON, or is not a JSON object.
+    """
+    return {spec.name: _load(spec, project_dir) for spec in specs}
+
+
+def _load(spec: PolicySpec, project_dir: Path) -> str:
+    where = f'{POLICIES_KEY}, policy "{spec.name}", file {spec.file}'
+    path = project_dir / spec.file
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(where=where, problem=f"no such file ({path})",
+                          fix="Check the path: it is relative to the project directory "
+                              "(where Pulumi.yaml is).") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(where=where, problem=f"cannot read the file ({err})",
+                          fix="Make it a readable UTF-8 JSON file.") from err
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ConfigError(where=where,
+                          problem=f"not valid JSON: {err.msg} at line {err.lineno}, column {err.colno}",
+                          fix="Fix the JSON (a policy document is an object with Version and "
+                              "Statement).") from None
+    if not isinstance(document, dict):
+        raise ConfigError(where=where, problem="the JSON is not an object",
+                          fix='Write a policy document: {"Version": "2012-10-17", "Statement": [...]}.')
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,114 @@
+"""What to declare: the checked config with every name resolved to an ID.
+
+Pure apart from the resolver it is given (:class:`~program.directory.Directory`
+in a run, any object with the same two methods in tests). Duplicates that only
+show after resolution (two target keys for one target, one policy written by
+name and by ID) are refused here, before any resource exists.
+
+Resource names depend only on *what* is attached, never on where it is written
+in the config: ``<target ID>/<policy ID>``, or ``<target ID>/<stack policy name>``
+for a policy this stack creates (its ID is not known before it exists). So
+reordering the config, or switching between a name and its ID, changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Optional, Protocol
+
+from provider import ids
+
+from .config import ATTACHMENTS_KEY, STACK_POLICY, PolicyRef, ProgramConfig, TargetRef
+from .errors import ConfigError, ProgramError
+
+NAME_SEPARATOR = "/"
+
+
+class Resolver(Protocol):
+    """Turns references into IDs; raises ProgramError subclasses."""
+
+    def target_id(self, ref: TargetRef) -> str: ...
+
+    def policy_id(self, ref: PolicyRef) -> str: ...
+
+
+@dataclass(frozen=True)
+class PlannedAttachment:
+    """One PolicyAttachment to declare."""
+
+    resource_name: str
+    target_id: str
+    target_label: str  # the target as written in the config
+    policy_label: str  # the policy as written in the config
+    policy_id: Optional[str]  # None for a policy this stack creates
+    stack_policy: Optional[str]  # its name, for a policy this stack creates
+    skip_destroy: bool = False
+    import_id: Optional[str] = None  # "<target>:<policy>" to adopt an existing attachment
+
+
+def resource_name(target_id: str, policy_key: str) -> str:
+    """The attachment's Pulumi resource name: ``policy_key`` is the policy's ID,
+    or the stack policy's name (which never looks like an ID)."""
+    return f"{target_id}{NAME_SEPARATOR}{policy_key}"
+
+
+def plan_attachments(config: ProgramConfig, resolver: Resolver) -> tuple[PlannedAttachment, ...]:
+    """Every (target, policy) pair of the config, resolved, sorted by resource name.
+
+    Raises the resolver's NameNotFoundError / AmbiguousNameError /
+    OrganizationLookupError with the config key and entry added, and
+    ConfigError for two entries that turn out to be the same.
+    """
+    planned: list[PlannedAttachment] = []
+    targets: dict[str, str] = {}  # target ID -> the key that named it first
+    for entry in config.attachments:
+        where = f'{ATTACHMENTS_KEY}, target "{entry.target.text}"'
+        target_id = _resolve(where, lambda: resolver.target_id(entry.target))
+        first = targets.setdefault(target_id, entry.target.text)
+        if first != entry.target.text:
+            raise ConfigError(
+                where=where,
+                problem=f'"{first}" and "{entry.target.text}" are the same target ({target_id})',
+                fix="Merge the two lists under one key.")
+        policies: dict[str, tuple[int, str]] = {}  # policy key -> (position, label)
+        for item in entry.items:
+            at = f'{where}, item {item.position} ("{item.policy.text}")'
+            stack = item.policy.text if item.policy.kind == STACK_POLICY else None
+            policy_id = None if stack else _resolve(at, lambda: resolver.policy_id(item.policy))
+            key = stack or policy_id or ""
+            seen = policies.setdefault(key, (item.position, item.policy.text))
+            if seen[0] != item.position:
+                raise ConfigError(
+                    where=at,
+                    problem=f'items {seen[0]} ("{seen[1]}") and {item.position} '
+                            f'("{item.policy.text}") are the same policy ({key})',
+                    fix="Keep one of them.")
+            planned.append(PlannedAttachment(
+                resource_name=resource_name(target_id, key),
+                target_id=target_id,
+                target_label=entry.target.text,
+                policy_label=item.policy.text,
+                policy_id=policy_id,
+                stack_policy=stack,
+                skip_destroy=item.skip_destroy,
+                import_id=ids.attachment_id(target_id, policy_id)
+                if item.import_existing and policy_id else None,
+            ))
+    return tuple(sorted(planned, key=lambda a: a.resource_name))
+
+
+def summary(plan: tuple[PlannedAttachment, ...]) -> dict[str, list[str]]:
+    """``{target as written: sorted policies as written}``, sorted by target:
+    the stack's readable ``attachments`` output."""
+    by_target: dict[str, list[str]] = {}
+    for attachment in plan:
+        by_target.setdefault(attachment.target_label, []).append(attachment.policy_label)
+    return {target: sorted(by_target[target]) for target in sorted(by_target)}
+
+
+def _resolve(where: str, fn: Callable[[], str]) -> str:
+    try:
+        return fn()
+    except ProgramError as err:
+        raise err.at(where) from err

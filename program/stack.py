@@ -1,0 +1,114 @@
+"""The program: stack config in, resources out.
+
+:func:`run` is the whole Pulumi program (``__main__.py`` calls it, and so can an
+Automation API inline program). Its steps, each a module of this package:
+
+1. register the plan-time guard hooks (:mod:`provider.guard`), on every run;
+2. read and check the config (:mod:`program.config`) and the policy files
+   (:mod:`program.documents`);
+3. resolve names to IDs against the organization (:mod:`program.directory`,
+   :mod:`program.plan`);
+4. register the resources (:mod:`program.declare`).
+
+Steps 2 and 3 raise :class:`~program.errors.ProgramError` subclasses (Pulumi
+``RunError``s, printed without a traceback) before step 4 registers anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pulumi.runtime import settings as runtime_settings
+
+import provider
+from provider import guard
+from provider.aws import AwsSettings, OrganizationsApi
+
+from .config import ATTACHMENTS, NAMESPACE, POLICIES, ProgramConfig, check_keys, parse_config
+from .declare import declare
+from .directory import Directory
+from .documents import load_documents
+from .plan import plan_attachments
+
+#: Where Pulumi.yaml is: policy files are relative to it.
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] = None) -> None:
+    """Declare the stack's policies and policy attachments from its config.
+
+    ``api`` resolves names (default: one built from ``aws:region`` /
+    ``aws:profile``, else the standard AWS chain); ``project_dir`` is where
+    policy files are read from (default: this repository). Must run inside a
+    Pulumi program run (CLI, Automation API or mocks).
+    """
+    settings = aws_settings()
+    start_guard(settings)
+    config = read_config()
+    documents = load_documents(config.policies, project_dir or PROJECT_DIR)
+    plan = plan_attachments(config, Directory(api or OrganizationsApi(settings)))
+    declare(config.policies, documents, plan)
+
+
+def aws_settings() -> AwsSettings:
+    """Region and profile from the stack config (``aws:region``, ``aws:profile``)."""
+    aws = pulumi.Config("aws")
+    return AwsSettings.from_config(lambda key: aws.get(key.split(":", 1)[1]))
+
+
+def read_config() -> ProgramConfig:
+    """The ``org-policies:*`` stack config, checked (ConfigError otherwise)."""
+    check_keys(_config_keys())
+    config = pulumi.Config(NAMESPACE)
+    return parse_config(_structured(config, POLICIES), _structured(config, ATTACHMENTS))
+
+
+_guard_run: Optional[Any] = None  # the engine connection start_guard last ran for
+
+
+def start_guard(settings: AwsSettings) -> None:
+    """Register the guard hooks with this run's engine, exactly once.
+
+    ``provider.register_guard()`` keeps its hooks for the life of the process,
+    but an engine knows only the hooks registered during its own run. A second
+    run in one process (an Automation API inline program's preview then up, or
+    tests) would bind hooks its engine never registered ("resource hook not
+    registered"), and registering a name twice in one run fails as well. So, on
+    the first call of each run, drop cached hooks that belong to an earlier run
+    (hooks created during this run, when ``provider`` was first imported, are
+    still on their way: pending, on this run's event loop), and start a fresh
+    guard ledger, whose approvals are per run.
+    """
+    global _guard_run
+    monitor = runtime_settings.get_monitor()
+    if monitor is not _guard_run:
+        # Private state of provider.guard: this belongs in register_guard() itself.
+        cached = guard._hooks
+        if cached is not None and (_guard_run is not None or not _pending_in_this_run(cached)):
+            guard._hooks = None
+        guard.reset_ledger(OrganizationsApi(settings))
+        _guard_run = monitor
+    provider.register_guard()
+
+
+def _pending_in_this_run(hooks: tuple[pulumi.ResourceHook, ...]) -> bool:
+    loop = asyncio.get_event_loop()
+    return all(not hook._registered.done() and hook._registered.get_loop() is loop for hook in hooks)
+
+
+def _structured(config: pulumi.Config, key: str) -> Any:
+    """A structured config value; a plain string that is not JSON comes back
+    as the string, for parse_config to report in its terms."""
+    try:
+        return config.get_object(key)
+    except pulumi.ConfigTypeError:
+        return config.get(key)
+
+
+def _config_keys() -> set[str]:
+    """Every config key this run can see (as set by the engine, or in PULUMI_CONFIG)."""
+    return set(runtime_config.CONFIG.get()) | set(runtime_config.get_config_env())
