@@ -1,0 +1,354 @@
+"""program.run() under Pulumi's mocks: the resources it registers, their names
+and resolved inputs, the guard hooks, and refusals before any registration.
+
+Hooks are observed where the engine would see them: a MockMonitor subclass
+records each RegisterResourceHook call (the hook names the program registers)
+and the ``hooks`` binding of each RegisterResourceRequest (the names bound to
+each resource). ``MockResourceArgs`` carries no hooks, and the mock monitor
+never calls them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+from unittest import mock
+
+import pulumi
+import pytest
+import yaml
+from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
+
+import program
+from program import AmbiguousNameError, ConfigError, NameNotFoundError
+from provider import guard
+from provider.guard import BEFORE_CREATE_HOOK, BEFORE_DELETE_HOOK
+
+ROOT_DIR = Path(__file__).resolve().parent.parent
+ATTACHMENT = "pulumi-python:dynamic/organizations:PolicyAttachment"
+AWS_POLICY = "aws:organizations/policy:Policy"
+GUARD_HOOKS = {BEFORE_DELETE_HOOK, BEFORE_CREATE_HOOK}
+OU = "ou-ab12-cdef3456"
+ACCOUNT = "111111111111"
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Answers every registration with ``<name>-id`` and records it."""
+
+    def __init__(self) -> None:
+        self.resources: list[MockResourceArgs] = []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict]:
+        self.resources.append(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: Any) -> tuple[dict, Optional[list]]:
+        return {}, None
+
+
+class RecordingMonitor(MockMonitor):
+    """The mock monitor, also recording hook registrations and bindings."""
+
+    def __init__(self, mocks: RecordingMocks) -> None:
+        super().__init__(mocks)
+        self.registered_hooks: list[str] = []
+        self.bindings: dict[str, dict[str, list[str]]] = {}
+
+    def RegisterResourceHook(self, request: Any) -> Any:
+        self.registered_hooks.append(request.name)
+        return super().RegisterResourceHook(request)
+
+    def RegisterResource(self, request: Any) -> Any:
+        self.bindings[request.name] = {"before_delete": list(request.hooks.before_delete),
+                                       "before_create": list(request.hooks.before_create)}
+        return super().RegisterResource(request)
+
+
+@dataclass
+class Run:
+    """What one program run registered and exported."""
+
+    monitor: RecordingMonitor
+    mocks: RecordingMocks
+    exports: dict[str, Any] = field(default_factory=dict)
+
+    def of_type(self, typ: str) -> dict[str, dict[str, Any]]:
+        return {r.name: r.inputs for r in self.mocks.resources if r.typ == typ}
+
+    def attachments(self) -> dict[str, tuple[str, str, bool]]:
+        return {name: (i["target_id"], i["policy_id"], i["skip_destroy"])
+                for name, i in self.of_type(ATTACHMENT).items()}
+
+
+class NoAws:
+    """An OrganizationsApi stand-in that fails the test on any use."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the program asked AWS ({name}) for a config that needs no lookup")
+
+
+def run_program(config: dict[str, Any], *, api: Any = None, project_dir: Optional[Path] = None,
+                preview: bool = False) -> Run:
+    """Run program.run() in a fresh mock engine with ``config`` as the stack config."""
+    mocks = RecordingMocks()
+    monitor = RecordingMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project="org-policies", stack="test", preview=preview,
+                             monitor=monitor)
+    pulumi.runtime.set_all_config({key: value if isinstance(value, str) else json.dumps(value)
+                                   for key, value in {"aws:region": "us-east-1", **config}.items()})
+    result = Run(monitor, mocks)
+
+    @pulumi.runtime.test
+    def body() -> Any:
+        try:
+            program.run(api=api, project_dir=project_dir)
+        except Exception as err:  # noqa: BLE001 - re-raised once the hooks are registered
+            return settle_then_raise(err)
+        return None
+
+    with mock.patch("pulumi.export", side_effect=lambda k, v: result.exports.__setitem__(k, v)):
+        body()
+    return result
+
+
+async def settle_then_raise(err: Exception) -> None:
+    """Let the hook registrations the run started finish, then fail the run.
+
+    The SDK's run loop does not wait for a hook registration that has not
+    started when the program raises; under mocks the loop is reused, the
+    orphaned registration runs during the next test and crashes grpc. The CLI
+    ends the process on a failed run, so only tests need this.
+    """
+    await asyncio.gather(*(hook._registered for hook in guard._hooks or ()), return_exceptions=True)
+    raise err
+
+
+def registered_by_last_run() -> list[MockResourceArgs]:
+    """Resources the last run_program registered, also when it raised."""
+    return pulumi.runtime.settings.get_monitor().mocks.resources
+
+
+def attachments_config(mapping: dict[str, Any]) -> dict[str, Any]:
+    return {"org-policies:attachments": mapping}
+
+
+# -- IDs only: no AWS ------------------------------------------------------------------
+
+
+def test_ids_need_no_aws_call_and_name_each_attachment_target_slash_policy() -> None:
+    run = run_program(attachments_config({
+        OU: ["p-examplepolicy1", {"policy": "p-FullAWSAccess", "skip_destroy": True}],
+        ACCOUNT: ["p-examplepolicy1"],
+    }), api=NoAws())
+    assert run.attachments() == {
+        f"{OU}/p-examplepolicy1": (OU, "p-examplepolicy1", False),
+        f"{OU}/p-FullAWSAccess": (OU, "p-FullAWSAccess", True),
+        f"{ACCOUNT}/p-examplepolicy1": (ACCOUNT, "p-examplepolicy1", False),
+    }
+    assert run.exports["attachments"] == {
+        ACCOUNT: ["p-examplepolicy1"], OU: ["p-FullAWSAccess", "p-examplepolicy1"]}
+
+
+def test_every_attachment_carries_both_guard_hooks() -> None:
+    run = run_program(attachments_config({OU: ["p-examplepolicy1", "p-examplepolicy2"]}), api=NoAws())
+    assert sorted(run.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+    for name in run.attachments():
+        assert run.monitor.bindings[name] == {"before_delete": [BEFORE_DELETE_HOOK],
+                                              "before_create": [BEFORE_CREATE_HOOK]}
+
+
+@pytest.mark.parametrize("config", [{}, attachments_config(None)], ids=["no key", "null"])
+def test_guard_hooks_are_registered_even_when_nothing_is_declared(config: dict[str, Any]) -> None:
+    # A run that no longer declares any attachment must still register the hooks: the
+    # engine looks them up by name to delete the attachments that carry them.
+    run = run_program(config, api=NoAws())
+    assert run.mocks.resources == []
+    assert sorted(run.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+    assert run.exports["attachments"] == {}
+
+
+def test_each_run_in_one_process_registers_the_hooks_once_with_its_own_engine() -> None:
+    # An Automation API inline program runs preview, then up, in one process.
+    first = run_program(attachments_config({OU: ["p-examplepolicy1"]}), api=NoAws())
+    second = run_program(attachments_config({OU: ["p-examplepolicy1"]}), api=NoAws())
+    assert sorted(first.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+    assert sorted(second.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+
+
+def test_reordering_the_config_changes_no_name_or_input() -> None:
+    forward = run_program(attachments_config({
+        OU: ["p-examplepolicy1", "p-examplepolicy2"], ACCOUNT: ["p-examplepolicy2"]}), api=NoAws())
+    backward = run_program(attachments_config({
+        ACCOUNT: ["p-examplepolicy2"], OU: ["p-examplepolicy2", "p-examplepolicy1"]}), api=NoAws())
+    assert forward.attachments() == backward.attachments()
+    assert forward.exports == backward.exports
+
+
+def test_import_sets_the_attachment_id_as_import_id() -> None:
+    run = run_program(attachments_config({OU: [{"policy": "p-FullAWSAccess", "import": True}]}),
+                      api=NoAws())
+    (args,) = run.mocks.resources
+    assert args.resource_id == f"{OU}:p-FullAWSAccess"
+
+
+# -- policies this stack creates ----------------------------------------------------------
+
+
+def test_stack_policies_are_created_from_their_file_and_attached_by_their_id() -> None:
+    run = run_program({
+        "org-policies:policies": {
+            "DenyS3PublicAccessChanges": {"file": "policies/deny-s3-public-access.json",
+                                          "description": "Keep S3 Block Public Access on."},
+        },
+        "org-policies:attachments": {OU: ["DenyS3PublicAccessChanges"]},
+    }, api=NoAws())
+    document = json.loads((ROOT_DIR / "policies/deny-s3-public-access.json").read_text())
+    policy = run.of_type(AWS_POLICY)["DenyS3PublicAccessChanges"]
+    assert policy["name"] == "DenyS3PublicAccessChanges"
+    assert policy["type"] == "SERVICE_CONTROL_POLICY"
+    assert json.loads(policy["content"]) == document
+    assert policy["description"] == "Keep S3 Block Public Access on."
+    assert run.attachments() == {
+        f"{OU}/DenyS3PublicAccessChanges": (OU, "DenyS3PublicAccessChanges-id", False)}
+    assert run.exports["attachments"] == {OU: ["DenyS3PublicAccessChanges"]}
+
+
+def test_every_policy_file_in_the_repository_is_a_valid_document() -> None:
+    files = sorted(p.relative_to(ROOT_DIR).as_posix() for p in (ROOT_DIR / "policies").glob("*.json"))
+    assert files, "policies/ should hold example documents"
+    run = run_program({"org-policies:policies": {
+        Path(f).stem: {"file": f} for f in files}}, api=NoAws())
+    assert sorted(run.of_type(AWS_POLICY)) == sorted(Path(f).stem for f in files)
+
+
+def test_pulumi_aws_is_not_imported_without_stack_policies() -> None:
+    with mock.patch.dict("sys.modules", {"pulumi_aws": None}):  # any import would fail
+        run = run_program(attachments_config({OU: ["p-examplepolicy1"]}), api=NoAws())
+    assert list(run.attachments()) == [f"{OU}/p-examplepolicy1"]
+
+
+# -- refusals before any registration -------------------------------------------------------
+
+BAD_DOCUMENT = {"org-policies:policies": {"Bad": {"file": "bad.json"}},
+                "org-policies:attachments": {OU: ["Bad"]}}
+
+# (case, config, files in the project dir, error class, message parts)
+REFUSED = [
+    ("shape", attachments_config({OU: "p-examplepolicy1"}), {}, ConfigError,
+     ["org-policies:attachments", f'target "{OU}"', "must be a list"]),
+    ("empty list", attachments_config({OU: []}), {}, ConfigError, ['target "ou-ab12-cdef3456"', "empty"]),
+    ("unknown item key", attachments_config({OU: [{"policy": "p-examplepolicy1", "skip": True}]}), {},
+     ConfigError, ["item 1", "unknown key 'skip'"]),
+    ("non-boolean skip_destroy", attachments_config({OU: [{"policy": "p-examplepolicy1", "skip_destroy": "no"}]}),
+     {}, ConfigError, ["'skip_destroy' must be true or false"]),
+    ("unknown policy type", {"org-policies:policies": {"X": {"file": "x.json", "type": "SCP"}}}, {},
+     ConfigError, ['policy "X"', "unknown policy type 'SCP'"]),
+    ("same policy twice", attachments_config({OU: ["p-examplepolicy1", "p-examplepolicy1"]}), {},
+     ConfigError, ["item 2", "listed twice"]),
+    ("typo in a config key", {"org-policies:attachment": {OU: ["p-examplepolicy1"]}}, {}, ConfigError,
+     ["org-policies:attachment", "did you mean org-policies:attachments?"]),
+    ("attachments not JSON", {"org-policies:attachments": "Root"}, {}, ConfigError,
+     ["org-policies:attachments", "not a string"]),
+    ("missing policy file", {**BAD_DOCUMENT}, {}, ConfigError,
+     ["org-policies:policies", 'policy "Bad"', "bad.json", "no such file"]),
+    ("invalid JSON", {**BAD_DOCUMENT}, {"bad.json": '{"Version": "2012-10-17",}'}, ConfigError,
+     ['policy "Bad"', "bad.json", "not valid JSON", "line 1"]),
+    ("JSON not an object", {**BAD_DOCUMENT}, {"bad.json": "[1]"}, ConfigError,
+     ['policy "Bad"', "bad.json", "not an object"]),
+]
+
+
+@pytest.mark.parametrize("case, config, files, error, parts", REFUSED, ids=[r[0] for r in REFUSED])
+def test_bad_config_is_refused_before_any_resource_is_registered(
+        tmp_path: Path, case: str, config: dict[str, Any], files: dict[str, str],
+        error: type[Exception], parts: list[str]) -> None:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    with pytest.raises(error) as caught:
+        run_program(config, api=NoAws(), project_dir=tmp_path)
+    for part in parts:
+        assert part in str(caught.value), f"{part!r} not in {str(caught.value)!r}"
+    assert registered_by_last_run() == []
+
+
+# -- names, resolved against the local endpoint's sample organization --------------------------
+
+
+def sample_stack_config() -> dict[str, Any]:
+    return yaml.safe_load((ROOT_DIR / "Pulumi.local.yaml").read_text())["config"]
+
+
+def test_the_sample_stack_resolves_against_the_sample_organization(org: dict[str, Any]) -> None:
+    run = run_program(sample_stack_config())
+    ous, accounts, policies = org["ous"], org["accounts"], org["policies"]
+    expected = {
+        (ous["Root/Workloads"], policies["RestrictRegions"]),
+        (ous["Root/Workloads"], policies["RequireCostCenterTag"]),
+        (ous["Root/Workloads/Prod"], policies["DenyRootUser"]),
+        (accounts["sandbox-1"], policies["DenyRootUser"]),
+    }
+    assert run.attachments() == {f"{t}/{p}": (t, p, False) for t, p in expected}
+    assert run.exports["attachments"] == {
+        "Root/Workloads": ["RequireCostCenterTag", "RestrictRegions"],
+        "Root/Workloads/Prod": ["DenyRootUser"],
+        "sandbox-1": ["DenyRootUser"],
+    }
+    for name in run.attachments():
+        assert set(sum(run.monitor.bindings[name].values(), [])) == GUARD_HOOKS
+
+
+def test_the_sample_stack_declares_no_attachment_the_organization_already_has(
+        org: dict[str, Any], orgs_client: Any) -> None:
+    run = run_program(sample_stack_config())
+    for target_id, policy_id, _ in run.attachments().values():
+        policy_type = orgs_client.describe_policy(PolicyId=policy_id)["Policy"]["PolicySummary"]["Type"]
+        attached = orgs_client.list_policies_for_target(TargetId=target_id, Filter=policy_type)["Policies"]
+        assert policy_id not in {p["Id"] for p in attached}
+
+
+def test_a_name_and_its_id_give_the_same_resource(org: dict[str, Any]) -> None:
+    by_name = run_program(attachments_config({"Root/Workloads": ["RestrictRegions"]}))
+    by_id = run_program(attachments_config(
+        {org["ous"]["Root/Workloads"]: [org["policies"]["RestrictRegions"]]}), api=NoAws())
+    assert by_name.attachments() == by_id.attachments()
+
+
+# (case, attachments, error class, message parts)
+UNRESOLVABLE = [
+    ("unknown OU", {"Root/Workloads/Prd": ["DenyRootUser"]}, NameNotFoundError,
+     ['org-policies:attachments, target "Root/Workloads/Prd"', "Root/Workloads/Prod"]),
+    ("unknown policy", {"Root/Sandbox": ["DenyRootUsr"]}, NameNotFoundError,
+     ['target "Root/Sandbox", item 1 ("DenyRootUsr")', "DenyRootUser"]),
+    ("two keys for the root", {"Root": ["RestrictRegions"], "r-{root}": ["DenyRootUser"]}, ConfigError,
+     ['"Root" and "r-{root}" are the same target', "Merge"]),
+    ("a policy by name and by ID", {"sandbox-1": ["DenyRootUser", "{DenyRootUser}"]}, ConfigError,
+     ["item 2", 'items 1 ("DenyRootUser") and 2', "same policy"]),
+]
+
+
+@pytest.mark.parametrize("case, attachments, error, parts", UNRESOLVABLE, ids=[r[0] for r in UNRESOLVABLE])
+def test_unresolvable_names_are_refused_before_any_resource_is_registered(
+        org: dict[str, Any], case: str, attachments: dict[str, Any], error: type[Exception],
+        parts: list[str]) -> None:
+    def fill(text: str) -> str:
+        return text.replace("r-{root}", org["root"]).replace("{DenyRootUser}", org["policies"]["DenyRootUser"])
+
+    config = {fill(k): [fill(p) for p in v] for k, v in attachments.items()}
+    with pytest.raises(error) as caught:
+        run_program(attachments_config(config))
+    for part in parts:
+        assert fill(part) in str(caught.value), f"{fill(part)!r} not in {str(caught.value)!r}"
+    assert registered_by_last_run() == []
+
+
+def test_two_accounts_with_one_name_are_refused(org: dict[str, Any], orgs_client: Any) -> None:
+    orgs_client.create_account(AccountName="prod-app", Email="prod-app-2@example.com")
+    with pytest.raises(AmbiguousNameError) as caught:
+        run_program(attachments_config({"prod-app": ["DenyRootUser"]}))
+    assert 'target "prod-app"' in str(caught.value)
+    assert org["accounts"]["prod-app"] in str(caught.value)
+    assert "Use the ID" in str(caught.value)
+    assert registered_by_last_run() == []
