@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import socket
 import threading
 from pathlib import Path
 from typing import Any, Callable
@@ -106,7 +107,7 @@ class Endpoint:
     def __init__(self, server: BaseWSGIServer, emulator: Emulator) -> None:
         self._server = server
         self._emulator = emulator
-        self.port: int = server.server_port
+        self.port: int = server.socket.getsockname()[1]
         self.url = f"http://{HOST}:{self.port}"
         self.control = EndpointControl(self.url)
         self._thread = threading.Thread(
@@ -176,15 +177,31 @@ def start_endpoint(
         emulator.reset()
         emulator.faults.configure(faults)
         app = EmulatorMiddleware(DomainDispatcherApplication(create_backend_app), emulator)
-        server = make_server(
-            HOST,
-            port,
-            app,
-            threaded=True,
-            request_handler=MotoRequestHandler if log_requests else _QuietHandler,
-        )
+        # Bound here, not by werkzeug: on a busy port werkzeug prints and calls sys.exit(1).
+        with _listening_socket(port) as sock:
+            server = make_server(
+                HOST,
+                port,
+                app,
+                threaded=True,
+                request_handler=MotoRequestHandler if log_requests else _QuietHandler,
+                fd=sock.fileno(),  # werkzeug serves a duplicate of it
+            )
         _active = Endpoint(server, emulator)
         return _active
+
+
+def _listening_socket(port: int) -> socket.socket:
+    """A socket listening on HOST:port; OSError (EADDRINUSE, EACCES) if it cannot be had."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((HOST, port))
+        sock.listen(128)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def _writer(path: Path) -> Callable[[dict[str, Any]], None]:
