@@ -64,6 +64,8 @@ def parser() -> argparse.ArgumentParser:
                    help="comma list of operations to fault (default: all)")
     p.add_argument("--fault-seed", type=int, default=0, metavar="N",
                    help="seed of the fault sequence (default 0)")
+    p.add_argument("--fault-limit", type=int, metavar="N",
+                   help="inject at most N faults, then let calls through (default: no limit)")
     p.add_argument("--log-requests", action="store_true", help="log each request to stderr")
     return p
 
@@ -76,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         faults = FaultConfig.build(args.fault_rate, args.fault_codes, args.fault_seed,
-                                   args.fault_operations, aws_operation_names())
+                                   args.fault_operations, aws_operation_names(),
+                                   args.fault_limit)
     except FaultConfigError as err:
         return _fail(f"--fault options: {err}")
     if args.ids_out is not None and not args.ids_out.parent.is_dir():

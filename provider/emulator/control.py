@@ -38,7 +38,7 @@ class EndpointControl:
         self._request("DELETE", "calls")
 
     def faults(self) -> dict[str, Any]:
-        """The live fault setting: ``{"rate", "codes", "seed", "operations"}``."""
+        """The live setting: ``{"rate", "codes", "seed", "operations", "limit", "injected"}``."""
         return self._request("GET", "faults")
 
     def set_faults(
@@ -47,13 +47,18 @@ class EndpointControl:
         codes: Iterable[str],
         seed: int = 0,
         operations: Iterable[str] | None = None,
+        limit: int | None = None,
     ) -> dict[str, Any]:
-        """Inject ``codes`` into a ``rate`` share of calls; restarts the seeded sequence."""
+        """Inject ``codes`` into a ``rate`` share of calls to ``operations`` (None: all).
+
+        ``limit``: at most that many faults, then calls pass. Restarts the seeded sequence.
+        """
         payload = {
             "rate": rate,
             "codes": list(codes),
             "seed": seed,
             "operations": None if operations is None else list(operations),
+            "limit": limit,
         }
         return self._request("PUT", "faults", payload)
 

@@ -47,12 +47,15 @@ class FaultConfig:
     """Inject ``codes`` (chosen at random) into a ``rate`` share of calls to ``operations``.
 
     ``operations=None`` means every Organizations operation. ``rate=0`` means off.
+    ``limit``: inject at most this many faults, then let every call through ("fail twice,
+    then succeed" for retry tests); None means no limit.
     """
 
     rate: float = 0.0
     codes: tuple[str, ...] = FAULT_CODES
     seed: int = 0
     operations: frozenset[str] | None = None
+    limit: int | None = None
 
     @classmethod
     def build(
@@ -62,6 +65,7 @@ class FaultConfig:
         seed: int = 0,
         operations: Iterable[str] | None = None,
         known_operations: frozenset[str] | None = None,
+        limit: int | None = None,
     ) -> FaultConfig:
         """Validate and normalise; FaultConfigError says which value is wrong and why."""
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1:
@@ -80,7 +84,10 @@ class FaultConfig:
                 f"unknown operations: {unknown}; use Organizations operation names "
                 "such as AttachPolicy, DetachPolicy, ListPoliciesForTarget"
             )
-        return cls(float(rate), full_codes, seed, ops)
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or limit < 0):
+            raise FaultConfigError(f"limit must be null or an integer >= 0, got {limit!r}")
+        return cls(float(rate), full_codes, seed, ops, limit)
 
     @classmethod
     def from_json(
@@ -89,10 +96,10 @@ class FaultConfig:
         """Parse the control API's ``{"rate", "codes", "seed", "operations"}`` object."""
         if not isinstance(data, dict):
             raise FaultConfigError('expected a JSON object like {"rate": 0.3, "codes": [...]}')
-        unknown = set(data) - {"rate", "codes", "seed", "operations"}
+        unknown = set(data) - {"rate", "codes", "seed", "operations", "limit"}
         if unknown:
             raise FaultConfigError(
-                f"unknown fields {sorted(unknown)}; allowed: rate, codes, seed, operations"
+                f"unknown fields {sorted(unknown)}; allowed: rate, codes, seed, operations, limit"
             )
         if "rate" not in data:
             raise FaultConfigError("rate is required (0 to 1)")
@@ -102,6 +109,7 @@ class FaultConfig:
             data.get("seed", 0),
             data.get("operations"),
             known_operations,
+            data.get("limit"),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -110,6 +118,7 @@ class FaultConfig:
             "codes": list(self.codes),
             "seed": self.seed,
             "operations": None if self.operations is None else sorted(self.operations),
+            "limit": self.limit,
         }
 
 
@@ -139,11 +148,17 @@ class FaultInjector:
         with self._lock:
             return self._config
 
+    def state(self) -> dict[str, Any]:
+        """The setting as JSON plus ``injected``: faults injected since it was configured."""
+        with self._lock:
+            return {**self._config.to_json(), "injected": self._injected}
+
     def configure(self, config: FaultConfig) -> None:
-        """Switch to ``config`` and restart its random sequence from its seed."""
+        """Switch to ``config``; restart its random sequence from its seed and its limit."""
         with self._lock:
             self._config = config
             self._rng = self._rng_factory(config.seed)
+            self._injected = 0
 
     def clear(self) -> None:
         self.configure(OFF)
@@ -156,8 +171,13 @@ class FaultInjector:
                 return None
             if config.operations is not None and operation not in config.operations:
                 return None
+            if config.limit is not None and self._injected >= config.limit:
+                return None
             # Both draws happen on every eligible call, so the sequence depends only on the
             # seed and on the order of eligible calls.
             hit = self._rng.random() < config.rate
             code = self._rng.choice(config.codes)
-            return code if hit else None
+            if not hit:
+                return None
+            self._injected += 1
+            return code

@@ -134,7 +134,7 @@ class ControlRoutes:
         self.routes: dict[tuple[str, str], Callable[[bytes], tuple[int, Any]]] = {
             ("GET", "calls"): lambda _: (200, emulator.calls.snapshot()),
             ("DELETE", "calls"): self._reset_calls,
-            ("GET", "faults"): lambda _: (200, emulator.faults.config.to_json()),
+            ("GET", "faults"): lambda _: (200, emulator.faults.state()),
             ("PUT", "faults"): self._set_faults,
             ("DELETE", "faults"): self._clear_faults,
             ("POST", "reset"): lambda _: (200, emulator.reset()),
@@ -173,8 +173,8 @@ class ControlRoutes:
             message = str(err) if isinstance(err, FaultConfigError) else f"invalid JSON: {err}"
             return 400, {"error": message}
         self.emulator.faults.configure(config)
-        return 200, config.to_json()
+        return 200, self.emulator.faults.state()
 
     def _clear_faults(self, _: bytes) -> tuple[int, Any]:
         self.emulator.faults.clear()
-        return 200, self.emulator.faults.config.to_json()
+        return 200, self.emulator.faults.state()
