@@ -1,0 +1,178 @@
+"""``python -m provider.emulator`` as a user runs it: starts, prints how to use it, serves,
+stops cleanly on SIGINT/SIGTERM, and refuses bad input with one line and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRED_ENV_LINES = (
+    "export AWS_ENDPOINT_URL_ORGANIZATIONS=http://127.0.0.1:",
+    "export AWS_ACCESS_KEY_ID=testing",
+    "export AWS_SECRET_ACCESS_KEY=testing",
+    "export AWS_REGION=us-east-1",
+)
+CUSTOM_SEED = """\
+enabled_policy_types: [SERVICE_CONTROL_POLICY, BACKUP_POLICY]
+organizational_units: [Root/Teams/Data]
+accounts:
+  - {name: lake, ou: Root/Teams/Data}
+policies:
+  - {name: Backups, type: BACKUP_POLICY, content_file: backup.json}
+attachments:
+  - {target: lake, policies: [Backups]}
+"""
+
+
+def start_cli(*args: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "provider.emulator", *args],
+        cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def read_banner(proc: subprocess.Popen[str], timeout: float = 20.0) -> list[str]:
+    """stdout lines up to "Press Ctrl-C to stop.", without blocking past ``timeout``."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in iter(proc.stdout.readline, ""):
+            lines.put(line.rstrip("\n"))
+            if line.startswith("Press Ctrl-C"):
+                return  # leave the rest (the "Stopped." line) to communicate()
+
+    threading.Thread(target=pump, daemon=True).start()
+    banner: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not banner or not banner[-1].startswith("Press Ctrl-C"):
+        try:
+            banner.append(lines.get(timeout=max(0.0, deadline - time.monotonic())))
+        except queue.Empty:
+            proc.kill()
+            pytest.fail(f"no banner; stdout {banner}, stderr {proc.communicate()[1]}")
+    return banner
+
+
+def client(url: str) -> Any:
+    return boto3.session.Session().client(
+        "organizations", endpoint_url=url, region_name="us-east-1",
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def check_sample(url: str, ids: dict[str, Any]) -> None:
+    with pytest.raises(ClientError) as raised:  # the rules are on in the CLI's endpoint too
+        client(url).detach_policy(PolicyId="p-FullAWSAccess", TargetId=ids["ous"]["Root/Sandbox"])
+    assert raised.value.response["Reason"] == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
+
+
+def check_custom(url: str, ids: dict[str, Any]) -> None:
+    assert list(ids["ous"]) == ["Root/Teams", "Root/Teams/Data"]
+    policies = client(url).list_policies_for_target(
+        TargetId=ids["accounts"]["lake"], Filter="BACKUP_POLICY")["Policies"]
+    assert [p["Name"] for p in policies] == ["Backups"]
+
+
+def check_bare_with_faults(url: str, ids: dict[str, Any]) -> None:
+    assert ids["ous"] == {} and list(ids["accounts"]) == ["management"]
+    with pytest.raises(ClientError) as raised:
+        client(url).list_roots()
+    assert raised.value.response["Error"]["Code"] == "ServiceException"
+    assert get_json(f"{url}/_emulator/calls")["faulted"]["ListRoots"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("stop_signal", "args", "check"),
+    [
+        (signal.SIGINT, [], check_sample),
+        (signal.SIGTERM, ["--seed", "{custom}"], check_custom),
+        (signal.SIGINT, ["--no-seed", "--fault-rate", "1", "--fault-codes", "ServiceException"],
+         check_bare_with_faults),
+    ],
+    ids=["sample-seed-sigint", "custom-seed-sigterm", "bare-org-faults-sigint"],
+)
+def test_cli_prints_env_serves_and_stops_cleanly(
+    tmp_path: Path, stop_signal: int, args: list[str], check: Any
+) -> None:
+    (tmp_path / "seed.yaml").write_text(CUSTOM_SEED)
+    (tmp_path / "backup.json").write_text('{"plans": {}}')
+    ids_out = tmp_path / "ids.json"
+    args = [a.replace("{custom}", str(tmp_path / "seed.yaml")) for a in args]
+    proc = start_cli("--port", "0", "--ids-out", str(ids_out), *args)
+    try:
+        banner = read_banner(proc)
+        for required in REQUIRED_ENV_LINES:
+            assert any(line.startswith(required) for line in banner), (required, banner)
+        url = next(line.split("=", 1)[1] for line in banner
+                   if line.startswith("export AWS_ENDPOINT_URL_ORGANIZATIONS="))
+        printed_ids = json.loads(next(line[5:] for line in banner if line.startswith("IDs: ")))
+        assert printed_ids == json.loads(ids_out.read_text()) == get_json(f"{url}/_emulator/ids")
+        check(url, printed_ids)
+    finally:
+        proc.send_signal(stop_signal)
+        stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert stdout.strip().endswith("Stopped.")
+
+
+@pytest.fixture
+def busy_port() -> Any:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+BAD_INPUT = {
+    "missing-seed-file": (["--seed", "{tmp}/nope.yaml"], ["nope.yaml", "seed file not found",
+                                                          "--no-seed"]),
+    "bad-seed-entry": (["--seed", "{tmp}/bad.yaml"], ["bad.yaml:2:", "attachments[0]",
+                                                      "policy 'Nope' is not defined"]),
+    "unknown-fault-code": (["--fault-rate", "0.5", "--fault-codes", "Throttled"],
+                           ["--fault options", "unknown fault code 'Throttled'"]),
+    "busy-port": (["--port", "{busy}"], ["cannot listen on 127.0.0.1:", "choose another --port"]),
+}
+
+
+@pytest.mark.parametrize(("args", "parts"), BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_cli_bad_input_exits_2_with_one_line(
+    tmp_path: Path, busy_port: int, args: list[str], parts: list[str]
+) -> None:
+    (tmp_path / "bad.yaml").write_text(textwrap.dedent("""\
+        attachments:
+          - target: Root
+            policies: [Nope]
+        """))
+    args = [a.replace("{tmp}", str(tmp_path)).replace("{busy}", str(busy_port)) for a in args]
+    proc = start_cli(*args)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
+    assert stderr.startswith("python -m provider.emulator: error: ")
+    for part in parts:
+        assert part in stderr, stderr
