@@ -14,7 +14,8 @@ The local Organizations endpoint (``provider.emulator``):
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import botocore.session

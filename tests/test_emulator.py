@@ -267,7 +267,8 @@ def test_concurrent_attaches_never_pass_the_maximum(
         except ClientError as err:
             outcomes.append(err.response.get("Reason", err.response["Error"]["Code"]))
 
-    threads = [threading.Thread(target=attach, args=pair) for pair in zip(clients, policy_ids)]
+    threads = [threading.Thread(target=attach, args=pair)
+               for pair in zip(clients, policy_ids, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -14,6 +14,8 @@ import textwrap
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -105,24 +107,69 @@ def check_bare_with_faults(url: str, ids: dict[str, Any]) -> None:
     assert get_json(f"{url}/_emulator/calls")["faulted"]["ListRoots"] >= 1
 
 
-@pytest.mark.parametrize(
-    ("stop_signal", "args", "check"),
-    [
-        (signal.SIGINT, [], check_sample),
-        (signal.SIGTERM, ["--seed", "{custom}"], check_custom),
-        (signal.SIGINT, ["--no-seed", "--fault-rate", "1", "--fault-codes", "ServiceException"],
-         check_bare_with_faults),
-    ],
-    ids=["sample-seed-sigint", "custom-seed-sigterm", "bare-org-faults-sigint"],
-)
+SERVE_CASES = {
+    "sample-seed-sigint": (signal.SIGINT, [], check_sample),
+    "custom-seed-sigterm": (signal.SIGTERM, ["--seed", "{dir}/seed.yaml"], check_custom),
+    "bare-org-faults-sigint": (
+        signal.SIGINT,
+        ["--no-seed", "--fault-rate", "1", "--fault-codes", "ServiceException"],
+        check_bare_with_faults,
+    ),
+}
+BAD_INPUT = {
+    "missing-seed-file": (["--seed", "{dir}/nope.yaml"], ["nope.yaml", "seed file not found",
+                                                          "--no-seed"]),
+    "bad-seed-entry": (["--seed", "{dir}/bad.yaml"], ["bad.yaml:2:", "attachments[0]",
+                                                      "policy 'Nope' is not defined"]),
+    "unknown-fault-code": (["--fault-rate", "0.5", "--fault-codes", "Throttled"],
+                           ["--fault options", "unknown fault code 'Throttled'"]),
+    "busy-port": (["--port", "{busy}"], ["cannot listen on 127.0.0.1:", "choose another --port"]),
+}
+
+
+@dataclass
+class Run:
+    proc: subprocess.Popen[str]
+    folder: Path
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
+    """Every CLI run of this module, all started at once: start-up (imports) dominates."""
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    started: dict[str, Run] = {}
+    for case_id, args in [*((k, v[1]) for k, v in SERVE_CASES.items()),
+                          *((k, v[0]) for k, v in BAD_INPUT.items())]:
+        folder = tmp_path_factory.mktemp(case_id)
+        (folder / "seed.yaml").write_text(CUSTOM_SEED)
+        (folder / "backup.json").write_text('{"plans": {}}')
+        (folder / "bad.yaml").write_text(textwrap.dedent("""\
+            attachments:
+              - target: Root
+                policies: [Nope]
+            """))
+        args = [a.replace("{dir}", str(folder)).replace("{busy}", str(busy.getsockname()[1]))
+                for a in args]
+        if case_id in SERVE_CASES:
+            args = ["--port", "0", "--ids-out", str(folder / "ids.json"), *args]
+        started[case_id] = Run(start_cli(*args), folder)
+    yield started
+    for run in started.values():
+        if run.proc.poll() is None:
+            run.proc.kill()
+        run.proc.communicate()
+    busy.close()
+
+
+@pytest.mark.parametrize(("stop_signal", "check"), [(v[0], v[2]) for v in SERVE_CASES.values()],
+                         ids=SERVE_CASES.keys())
 def test_cli_prints_env_serves_and_stops_cleanly(
-    tmp_path: Path, stop_signal: int, args: list[str], check: Any
+    request: pytest.FixtureRequest, runs: dict[str, Run], stop_signal: int, check: Any
 ) -> None:
-    (tmp_path / "seed.yaml").write_text(CUSTOM_SEED)
-    (tmp_path / "backup.json").write_text('{"plans": {}}')
-    ids_out = tmp_path / "ids.json"
-    args = [a.replace("{custom}", str(tmp_path / "seed.yaml")) for a in args]
-    proc = start_cli("--port", "0", "--ids-out", str(ids_out), *args)
+    run = runs[request.node.callspec.id]
+    proc = run.proc
     try:
         banner = read_banner(proc)
         for required in REQUIRED_ENV_LINES:
@@ -130,7 +177,8 @@ def test_cli_prints_env_serves_and_stops_cleanly(
         url = next(line.split("=", 1)[1] for line in banner
                    if line.startswith("export AWS_ENDPOINT_URL_ORGANIZATIONS="))
         printed_ids = json.loads(next(line[5:] for line in banner if line.startswith("IDs: ")))
-        assert printed_ids == json.loads(ids_out.read_text()) == get_json(f"{url}/_emulator/ids")
+        ids_file = json.loads((run.folder / "ids.json").read_text())
+        assert printed_ids == ids_file == get_json(f"{url}/_emulator/ids")
         check(url, printed_ids)
     finally:
         proc.send_signal(stop_signal)
@@ -140,37 +188,12 @@ def test_cli_prints_env_serves_and_stops_cleanly(
     assert stdout.strip().endswith("Stopped.")
 
 
-@pytest.fixture
-def busy_port() -> Any:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock.getsockname()[1]
-
-
-BAD_INPUT = {
-    "missing-seed-file": (["--seed", "{tmp}/nope.yaml"], ["nope.yaml", "seed file not found",
-                                                          "--no-seed"]),
-    "bad-seed-entry": (["--seed", "{tmp}/bad.yaml"], ["bad.yaml:2:", "attachments[0]",
-                                                      "policy 'Nope' is not defined"]),
-    "unknown-fault-code": (["--fault-rate", "0.5", "--fault-codes", "Throttled"],
-                           ["--fault options", "unknown fault code 'Throttled'"]),
-    "busy-port": (["--port", "{busy}"], ["cannot listen on 127.0.0.1:", "choose another --port"]),
-}
-
-
-@pytest.mark.parametrize(("args", "parts"), BAD_INPUT.values(), ids=BAD_INPUT.keys())
+@pytest.mark.parametrize("parts", [v[1] for v in BAD_INPUT.values()], ids=BAD_INPUT.keys())
 def test_cli_bad_input_exits_2_with_one_line(
-    tmp_path: Path, busy_port: int, args: list[str], parts: list[str]
+    request: pytest.FixtureRequest, runs: dict[str, Run], parts: list[str]
 ) -> None:
-    (tmp_path / "bad.yaml").write_text(textwrap.dedent("""\
-        attachments:
-          - target: Root
-            policies: [Nope]
-        """))
-    args = [a.replace("{tmp}", str(tmp_path)).replace("{busy}", str(busy_port)) for a in args]
-    proc = start_cli(*args)
-    stdout, stderr = proc.communicate(timeout=30)
+    proc = runs[request.node.callspec.id].proc
+    _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 2
     assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
     assert stderr.startswith("python -m provider.emulator: error: ")

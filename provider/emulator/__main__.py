@@ -11,8 +11,9 @@ import json
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, Sequence
+from typing import NoReturn
 
 from .faults import FAULT_CODES, FaultConfig, FaultConfigError
 from .seed import SAMPLE_SEED, SeedError

@@ -13,7 +13,8 @@ malformed IDs (InvalidInput) -> unknown policy (PolicyNotFound) -> unknown targe
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Union
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import AwsError
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
         OrganizationsBackend,
     )
 
-    Target = Union[FakeAccount, FakeOrganizationalUnit]
+    Target = FakeAccount | FakeOrganizationalUnit
 
 # The service model's patterns, each matched in full: the model's own TargetId regex anchors
 # only its first and last alternative, and moto matches prefixes with re.match.
@@ -36,7 +37,7 @@ POLICY_ID = re.compile(r"p-[0-9a-zA-Z_]{8,128}")
 TARGET_ID = re.compile(r"r-[0-9a-z]{4,32}|[0-9]{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
 
 Params = Mapping[str, Any]
-Check = Callable[[Params, "OrganizationsBackend"], Union[AwsError, None]]
+Check = Callable[[Params, "OrganizationsBackend"], AwsError | None]
 
 
 def check_request(operation: str, params: Params, backend: OrganizationsBackend) -> AwsError | None:

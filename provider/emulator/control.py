@@ -6,10 +6,12 @@ harness) can drive a running endpoint without extra dependencies.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import urllib.error
 import urllib.request
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 
 class ControlError(RuntimeError):
@@ -83,10 +85,8 @@ class EndpointControl:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as err:
             detail = err.read().decode(errors="replace")
-            try:
-                detail = json.loads(detail)["error"]
-            except (ValueError, KeyError, TypeError):
-                pass
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                detail = json.loads(detail)["error"]  # the control API's own message
             raise ControlError(f"{method} {url} failed with {err.code}: {detail}") from err
         except urllib.error.URLError as err:
             raise ControlError(

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 

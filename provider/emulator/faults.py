@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from .errors import FAULTS
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import io
 import json
 import os
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from moto.iam.models import get_account_id_from
 from moto.organizations.models import organizations_backends
@@ -55,11 +56,12 @@ class EmulatorMiddleware:
         self, operation: str, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
         emulator = self.emulator
+        # Read even when faulting: an unread body must not be left on a kept-alive connection.
+        body = _read_body(environ)
         fault = emulator.faults.draw(operation)
         emulator.calls.record(operation, faulted=fault is not None)
         if fault is not None:
             return FAULTS[fault](start_response)
-        body = _read_body(environ)
         with emulator.state_lock:
             error = aws_rules.check_request(operation, _json_params(body), backend_for(environ))
             if error is not None:

@@ -114,13 +114,13 @@ def load_seed(path: Path | str) -> SeedSpec:
 # --- YAML with line numbers ---------------------------------------------------------------
 
 
-class _Map(dict):  # type: ignore[type-arg]
+class _Map(dict[str, Any]):
     """A YAML mapping that remembers the line it starts on."""
 
     line = 0
 
 
-class _Seq(list):  # type: ignore[type-arg]
+class _Seq(list[Any]):
     """A YAML sequence that remembers the line of each item."""
 
     line = 0
