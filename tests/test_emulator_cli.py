@@ -51,7 +51,7 @@ def start_cli(*args: str) -> subprocess.Popen[str]:
     )
 
 
-def read_banner(proc: subprocess.Popen[str], timeout: float = 20.0) -> list[str]:
+def read_banner(proc: subprocess.Popen[str], timeout: float = 60.0) -> list[str]:
     """stdout lines up to "Press Ctrl-C to stop.", without blocking past ``timeout``."""
     lines: queue.Queue[str] = queue.Queue()
 
@@ -193,7 +193,7 @@ def test_cli_bad_input_exits_2_with_one_line(
     request: pytest.FixtureRequest, runs: dict[str, Run], parts: list[str]
 ) -> None:
     proc = runs[request.node.callspec.id].proc
-    _, stderr = proc.communicate(timeout=30)
+    _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
     assert stderr.startswith("python -m provider.emulator: error: ")
