@@ -83,6 +83,9 @@ class Run:
                 for name, i in self.of_type(ATTACHMENT).items()}
 
 
+LAST_RUN: Optional[Run] = None
+
+
 class NoAws:
     """An OrganizationsApi stand-in that fails the test on any use."""
 
@@ -95,11 +98,18 @@ def run_program(config: dict[str, Any], *, api: Any = None, project_dir: Optiona
     """Run program.run() in a fresh mock engine with ``config`` as the stack config."""
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
+    # Each run gets its own event loop and root stack, as each engine run does; other test
+    # modules' asyncio.run() leaves no current loop behind, which set_mocks needs.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    pulumi.runtime.settings.reset_options()
     pulumi.runtime.set_mocks(mocks, project="org-policies", stack="test", preview=preview,
                              monitor=monitor)
     pulumi.runtime.set_all_config({key: value if isinstance(value, str) else json.dumps(value)
                                    for key, value in {"aws:region": "us-east-1", **config}.items()})
     result = Run(monitor, mocks)
+    global LAST_RUN
+    LAST_RUN = result
 
     @pulumi.runtime.test
     def body() -> Any:
@@ -109,8 +119,15 @@ def run_program(config: dict[str, Any], *, api: Any = None, project_dir: Optiona
             return settle_then_raise(err)
         return None
 
-    with mock.patch("pulumi.export", side_effect=lambda k, v: result.exports.__setitem__(k, v)):
-        body()
+    try:
+        with mock.patch("pulumi.export", side_effect=lambda k, v: result.exports.__setitem__(k, v)):
+            body()
+    finally:
+        # Leave no engine, config or loop behind for other test modules.
+        pulumi.runtime.settings.reset_options()
+        pulumi.runtime.set_all_config({})
+        loop.close()
+        asyncio.set_event_loop(None)
     return result
 
 
@@ -128,7 +145,8 @@ async def settle_then_raise(err: Exception) -> None:
 
 def registered_by_last_run() -> list[MockResourceArgs]:
     """Resources the last run_program registered, also when it raised."""
-    return pulumi.runtime.settings.get_monitor().mocks.resources
+    assert LAST_RUN is not None
+    return LAST_RUN.mocks.resources
 
 
 def attachments_config(mapping: dict[str, Any]) -> dict[str, Any]:
