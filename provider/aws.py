@@ -49,6 +49,8 @@ TARGET_MISSING = frozenset(
 )
 
 MIN_REASON = "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
+#: InvalidInputException's reason for an AWS-managed policy that cannot be detached.
+NON_DETACHABLE_REASON = "NON_DETACHABLE_POLICY"
 MAX_REASON = "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
 
 
@@ -255,6 +257,8 @@ class OrganizationsApi:
             )
         if code == "ConstraintViolationException" and reason == MAX_REASON:
             return self._limit_error(policy_id, target_id)
+        if reason == NON_DETACHABLE_REASON:
+            return errors.UndetachablePolicyError(policy_id=policy_id, target_id=target_id)
         if code in ("AccessDeniedException", "AccessDenied"):
             return errors.AccessDeniedError(operation=operation, detail=_message(err))
         if code == "AWSOrganizationsNotInUseException":

@@ -1,0 +1,93 @@
+"""The AWS layer's error mapping, against the local endpoint: each refusal AWS
+can give becomes the exception a user can act on."""
+
+from __future__ import annotations
+
+import pytest
+
+from provider import errors
+from provider.aws import OrganizationsApi
+from provider.retry import RetryPolicy
+
+
+@pytest.fixture
+def api(endpoint, org):
+    return OrganizationsApi(retry=RetryPolicy(sleep=lambda _: None))
+
+
+def test_detach_race_on_the_last_scp_maps_to_the_same_refusal(api, org):
+    """Two parallel deletes can both pass the pre-check; AWS then refuses the
+    second with MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED."""
+    target = org["accounts"]["sandbox-1"]
+    with pytest.raises(errors.LastPolicyError) as err:
+        api.detach_policy("p-FullAWSAccess", target)
+    assert "FullAWSAccess (p-FullAWSAccess)" in str(err.value) and target in str(err.value)
+    assert isinstance(err.value.__cause__, Exception)
+
+
+def test_detach_of_rcp_full_aws_access_maps_to_undetachable(api, org):
+    with pytest.raises(errors.UndetachablePolicyError):
+        api.detach_policy("p-RCPFullAWSAccess", org["accounts"]["prod-app"])
+
+
+@pytest.mark.parametrize("policy, target", [
+    (lambda org: org["policies"]["RestrictRegions"], lambda org: org["accounts"]["prod-app"]),  # not attached
+    (lambda org: "p-doesnotexist1", lambda org: org["accounts"]["prod-app"]),  # no policy
+    (lambda org: "p-FullAWSAccess", lambda org: "ou-zzzz-zzzzzzzz"),  # no target
+])
+def test_detach_of_something_already_gone_returns_false(api, org, policy, target):
+    assert api.detach_policy(policy(org), target(org)) is False
+
+
+def test_duplicate_attach_maps_to_already_attached_with_import_hint(api, org):
+    with pytest.raises(errors.AlreadyAttachedError) as err:
+        api.attach_policy("p-FullAWSAccess", org["root"])
+    assert f'import_="{org["root"]}:p-FullAWSAccess"' in str(err.value)
+
+
+def test_duplicate_after_a_retried_attach_counts_as_ours(api, org, endpoint, orgs_client):
+    """A lost answer: the first attempt applied, the retry sees Duplicate."""
+    target, policy = org["accounts"]["prod-app"], org["policies"]["RestrictRegions"]
+    orgs_client.attach_policy(PolicyId=policy, TargetId=target)  # as if our lost attempt applied
+    calls = []
+    original = api.client.attach_policy
+
+    def flaky(**kw):
+        calls.append(kw)
+        if len(calls) == 1:
+            from botocore.exceptions import ClientError
+            raise ClientError({"Error": {"Code": "ConcurrentModificationException", "Message": "x"}}, "AttachPolicy")
+        return original(**kw)
+
+    api.client.attach_policy = flaky
+    api.attach_policy(policy, target)
+    assert len(calls) == 2
+
+
+@pytest.mark.parametrize("code, cls", [
+    ("AccessDeniedException", errors.AccessDeniedError),
+    ("AWSOrganizationsNotInUseException", errors.OrganizationsNotInUseError),
+    ("UnsupportedAPIEndpointException", errors.AwsCallError),
+])
+def test_codes_the_endpoint_cannot_give_map_to_their_classes(code, cls):
+    """The local endpoint is always a management account in an organization:
+    botocore's Stubber gives the answers it cannot."""
+    from botocore.stub import Stubber
+
+    api = OrganizationsApi(retry=RetryPolicy(sleep=lambda _: None))
+    with Stubber(api.client) as stub:
+        stub.add_client_error("attach_policy", service_error_code=code, service_message="m", http_status_code=400)
+        with pytest.raises(cls) as err:
+            api.attach_policy("p-12345678", "r-ab12")
+    assert "AttachPolicy" in str(err.value) or "organization" in str(err.value)
+    if cls is errors.AccessDeniedError:
+        assert "management account" in str(err.value)
+
+
+def test_retries_exhausted_names_the_operation(api, org, endpoint):
+    api.retry = RetryPolicy(max_attempts=3, sleep=lambda _: None)
+    endpoint.control.set_faults(rate=1.0, codes=["ConcurrentModificationException"], operations=["DetachPolicy"])
+    with pytest.raises(errors.RetriesExhaustedError) as err:
+        api.detach_policy("p-FullAWSAccess", org["root"])
+    assert "DetachPolicy" in str(err.value) and "3 attempts" in str(err.value)
+    assert endpoint.control.calls()["DetachPolicy"] == 3
