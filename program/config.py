@@ -12,8 +12,8 @@ Two keys, in the ``org-policies`` namespace::
       Root/Workloads/Prod:            # Root, an OU path, an account name, or an ID
         - RestrictRegions             # an AWS policy name, a policy ID, or a name above
         - {policy: DenyS3PublicAccess, skip_destroy: true}
-      "123456789012":
-        - {policy: FullAWSAccess, import: true}
+      "123456789012":                 # quote account IDs
+        - p-examplepolicy1
 
 How a reference is read (decided here, from the text alone):
 
@@ -66,7 +66,14 @@ STACK_POLICY = "stack"
 AWS_POLICY_NAME = "aws_name"
 
 POLICY_KEYS = ("file", "type", "description")
-ITEM_KEYS = ("policy", "skip_destroy", "import")
+ITEM_KEYS = ("policy", "skip_destroy")
+
+#: Why an item cannot ask to import an existing attachment (see _refuse_unknown_keys).
+IMPORT_UNSUPPORTED = (
+    "Importing existing attachments is not supported: the PolicyAttachment provider is a Pulumi "
+    "dynamic provider, and Pulumi's dynamic-provider host cannot read a resource it has no state "
+    "for (it fails with KeyError '__provider'). Leave attachments that already exist out of the "
+    "config (FullAWSAccess is attached everywhere by AWS)")
 
 #: Names of policies this stack creates: they also name Pulumi resources.
 STACK_POLICY_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{1,128}")
@@ -112,7 +119,6 @@ class AttachmentItem:
 
     policy: PolicyRef
     skip_destroy: bool = False
-    import_existing: bool = False
     position: int = 1
 
 
@@ -288,17 +294,11 @@ def _parse_item(where: str, position: int, raw: Any, stack_names: frozenset[str]
     if "policy" not in raw:
         _fail(at, "the mapping has no 'policy'", "Add policy: <policy name or ID>")
     policy = _policy_ref(at, raw["policy"], stack_names)
-    flags = {}
-    for key in ("skip_destroy", "import"):
-        value = raw.get(key, False)
-        if not isinstance(value, bool):
-            _fail(at, f"{key!r} must be true or false, not {value!r}", f"Write {key}: true (unquoted)")
-        flags[key] = value
-    if flags["import"] and policy.kind == STACK_POLICY:
-        _fail(at, f"{policy.text!r} is created by this stack, so there is no existing attachment "
-              "to import", "Remove import: true")
-    return AttachmentItem(policy=policy, skip_destroy=flags["skip_destroy"],
-                          import_existing=flags["import"], position=position)
+    skip_destroy = raw.get("skip_destroy", False)
+    if not isinstance(skip_destroy, bool):
+        _fail(at, f"'skip_destroy' must be true or false, not {skip_destroy!r}",
+              "Write skip_destroy: true (unquoted)")
+    return AttachmentItem(policy=policy, skip_destroy=skip_destroy, position=position)
 
 
 def _policy_ref(where: str, text: Any, stack_names: frozenset[str]) -> PolicyRef:
@@ -317,6 +317,8 @@ def _policy_ref(where: str, text: Any, stack_names: frozenset[str]) -> PolicyRef
 
 def _refuse_unknown_keys(where: str, mapping: dict[Any, Any], allowed: tuple[str, ...]) -> None:
     for key in mapping:
+        if key == "import" and "policy" in allowed:
+            _fail(where, "unknown key 'import'", IMPORT_UNSUPPORTED)
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             hint = f"Did you mean {close[0]!r}? " if close else ""

@@ -17,8 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from provider import ids
-
 from .config import ATTACHMENTS_KEY, STACK_POLICY, PolicyRef, ProgramConfig, TargetRef
 from .errors import ConfigError, ProgramError
 
@@ -44,7 +42,6 @@ class PlannedAttachment:
     policy_id: Optional[str]  # None for a policy this stack creates
     stack_policy: Optional[str]  # its name, for a policy this stack creates
     skip_destroy: bool = False
-    import_id: Optional[str] = None  # "<target>:<policy>" to adopt an existing attachment
 
 
 def resource_name(target_id: str, policy_key: str) -> str:
@@ -92,8 +89,6 @@ def plan_attachments(config: ProgramConfig, resolver: Resolver) -> tuple[Planned
                 policy_id=policy_id,
                 stack_policy=stack,
                 skip_destroy=item.skip_destroy,
-                import_id=ids.attachment_id(target_id, policy_id)
-                if item.import_existing and policy_id else None,
             ))
     return tuple(sorted(planned, key=lambda a: a.resource_name))
 

@@ -69,9 +69,8 @@ BAD = [
      ['target "Root", item 1', "'skip_destroy' must be true or false", "'true'"]),
     ("skip_destroy a number", None, {"Root": [{"policy": "X", "skip_destroy": 1}]},
      ["'skip_destroy' must be true or false, not 1"]),
-    ("import a string", None, {"Root": [{"policy": "X", "import": "yes"}]}, ["'import' must be true or false"]),
-    ("import a stack policy", POLICY, {"Root": [{"policy": "Deny", "import": True}]},
-     ['target "Root", item 1', "created by this stack", "Remove import: true"]),
+    ("import asked", None, {"Root": [{"policy": "FullAWSAccess", "import": True}]},
+     ['target "Root", item 1', "unknown key 'import'", "not supported", "Leave attachments that already exist out"]),
     ("same policy twice on a target", None, {"Root/Workloads": ["RestrictRegions", "X", "RestrictRegions"]},
      ['target "Root/Workloads", item 3', "'RestrictRegions' is listed twice", "items 1 and 3", "Keep one"]),
     ("same policy twice, once as a mapping", None, {"Root": ["X", {"policy": "X", "skip_destroy": True}]},
@@ -141,7 +140,7 @@ def test_good_config_with_every_shape() -> None:
         {"Deny": {"file": "policies/deny.json", "description": "d"},
          "Tags": {"file": "policies/tags.json", "type": "TAG_POLICY"}},
         {"Root/Workloads": ["RestrictRegions", {"policy": "Deny", "skip_destroy": True}],
-         "123456789012": [{"policy": "FullAWSAccess", "import": True, "skip_destroy": False}]},
+         "123456789012": [{"policy": "FullAWSAccess", "skip_destroy": False}]},
     )
     assert config.policies == (
         PolicySpec("Deny", "policies/deny.json", "SERVICE_CONTROL_POLICY", "d"),
@@ -153,7 +152,7 @@ def test_good_config_with_every_shape() -> None:
         AttachmentItem(PolicyRef("Deny", STACK_POLICY), skip_destroy=True, position=2),
     )
     assert account.items == (
-        AttachmentItem(PolicyRef("FullAWSAccess", AWS_POLICY_NAME), import_existing=True, position=1),
+        AttachmentItem(PolicyRef("FullAWSAccess", AWS_POLICY_NAME), position=1),
     )
     assert config.policy("Tags").type == "TAG_POLICY"
 

@@ -205,13 +205,6 @@ def test_reordering_the_config_changes_no_name_or_input() -> None:
     assert forward.exports == backward.exports
 
 
-def test_import_sets_the_attachment_id_as_import_id() -> None:
-    run = run_program(attachments_config({OU: [{"policy": "p-FullAWSAccess", "import": True}]}),
-                      api=NoAws())
-    (args,) = run.mocks.resources
-    assert args.resource_id == f"{OU}:p-FullAWSAccess"
-
-
 # -- policies this stack creates ----------------------------------------------------------
 
 
