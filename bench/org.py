@@ -1,0 +1,175 @@
+"""Big generated organizations, and the endpoint that serves them.
+
+Roles:
+
+* :class:`OrgShape`: how many targets (root + OUs + accounts) and how many
+  custom SCPs each carries next to the AWS-managed FullAWSAccess.
+* :func:`write_seed`: the shape as a seed YAML (``provider/emulator/seed.py``
+  format) in a folder of our own; the emulator checks it like any seed.
+* :func:`serving`: start the in-process endpoint on a seed and point this
+  process's environment (inherited by provider servers) at it.
+* :func:`scp_snapshot` / :func:`all_targets`: read the organization back
+  through the API, for before/after comparisons.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import boto3
+
+from provider.emulator import Endpoint, start_endpoint
+
+REGION = "us-east-1"
+SCP = "SERVICE_CONTROL_POLICY"
+TAG = "TAG_POLICY"
+FULL_AWS_ACCESS = "p-FullAWSAccess"
+#: Most SCPs a target may carry (AWS quota); FullAWSAccess takes one slot.
+MAX_SCPS_PER_TARGET = 5
+ACCOUNTS_PER_OU = 10
+MANAGEMENT = "management"
+
+
+@dataclass(frozen=True)
+class OrgShape:
+    """``targets`` roots/OUs/accounts (the management account included), each
+    with FullAWSAccess and ``extra_scps`` custom SCPs.
+
+    Custom SCPs are assigned round-robin from a pool of ``policies``, so a
+    target never gets the same one twice as long as ``extra_scps <= policies``.
+    """
+
+    targets: int
+    extra_scps: int = 0
+    policies: int = 20
+
+    def __post_init__(self) -> None:
+        if self.targets < 2:
+            raise ValueError(f"an organization has at least its root and management account, "
+                             f"not {self.targets} targets")
+        if not 0 <= self.extra_scps <= MAX_SCPS_PER_TARGET - 1:
+            raise ValueError(f"extra_scps must be 0..{MAX_SCPS_PER_TARGET - 1} (FullAWSAccess "
+                             f"takes one of the {MAX_SCPS_PER_TARGET} slots), not {self.extra_scps}")
+        if self.extra_scps > self.policies:
+            raise ValueError("extra_scps cannot exceed the policy pool")
+
+    @property
+    def ous(self) -> int:
+        return (self.targets - 1) // (ACCOUNTS_PER_OU + 1)
+
+    @property
+    def members(self) -> int:
+        """Accounts besides the management account."""
+        return self.targets - 2 - self.ous
+
+    @property
+    def attachments(self) -> int:
+        """SCP attachments in the organization, FullAWSAccess included."""
+        return self.targets * (1 + self.extra_scps)
+
+    @classmethod
+    def with_attachments(cls, attachments: int, per_target: int = MAX_SCPS_PER_TARGET) -> "OrgShape":
+        """The shape with ``attachments`` SCP attachments, ``per_target`` on every target."""
+        if attachments % per_target:
+            raise ValueError(f"{attachments} attachments do not split into {per_target} per target")
+        return cls(targets=attachments // per_target, extra_scps=per_target - 1)
+
+
+def write_seed(shape: OrgShape, folder: Path) -> Path:
+    """Write ``shape`` as ``folder/organization.yaml`` (plus one policy file); return its path."""
+    policy_file = folder / "deny-example.json"
+    policy_file.write_text(json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": "example:Nothing", "Resource": "*"}],
+    }))
+    ous = [f"Root/ou-{n:04d}" for n in range(shape.ous)]
+    accounts = [{"name": f"acct-{n:04d}", "ou": ous[n % len(ous)] if ous else "Root"}
+                for n in range(shape.members)]
+    policies = [{"name": f"Scp{n:03d}", "content_file": policy_file.name} for n in range(shape.policies)]
+    # The order all_targets() returns the IDs in.
+    targets = ["Root", *ous, MANAGEMENT, *(a["name"] for a in accounts)]
+    attachments = []
+    if shape.extra_scps:
+        for index, target in enumerate(targets):
+            names = [policies[(index + k) % shape.policies]["name"] for k in range(shape.extra_scps)]
+            attachments.append({"target": target, "policies": names})
+    seed = {
+        "enabled_policy_types": [SCP, TAG],
+        "management_account": {"name": MANAGEMENT},
+        "organizational_units": ous,
+        "accounts": accounts,
+        "policies": policies,
+        "attachments": attachments,
+    }
+    path = folder / "organization.yaml"
+    path.write_text(json.dumps(seed, indent=1))  # JSON is YAML
+    return path
+
+
+@contextmanager
+def serving(shape: Optional[OrgShape] = None) -> Iterator[Endpoint]:
+    """An endpoint seeded with ``shape`` (None: the bare organization), with
+    this process's AWS_* environment pointing at it until the block ends."""
+    with tempfile.TemporaryDirectory(prefix="bench-org-") as folder:
+        seed = None if shape is None else write_seed(shape, Path(folder))
+        endpoint = start_endpoint(seed=seed, port=0)
+        env = endpoint.env()
+        saved = {name: os.environ.get(name) for name in env}
+        os.environ.update(env)
+        try:
+            yield endpoint
+        finally:
+            endpoint.stop()
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def client(endpoint: Endpoint) -> Any:
+    """A boto3 Organizations client for ``endpoint``, from its own session.
+
+    Standard retry mode like the provider's, so a direct call and the
+    provider's call do the same botocore work.
+    """
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "organizations", endpoint_url=endpoint.url, region_name=REGION,
+        aws_access_key_id="testing", aws_secret_access_key="testing",
+        config=Config(retries={"mode": "standard", "max_attempts": 8}),
+    )
+
+
+def all_targets(ids: dict[str, Any]) -> list[str]:
+    """Every root, OU and account ID of a seeded organization: root, OUs, the
+    management account, then the member accounts in creation order."""
+    return [ids["root"], *ids["ous"].values(), *ids["accounts"].values()]
+
+
+def custom_attachments(ids: dict[str, Any], shape: OrgShape) -> list[tuple[str, str]]:
+    """(target_id, policy_id) of every custom SCP attachment ``write_seed`` made."""
+    policy_ids = [ids["policies"][f"Scp{n:03d}"] for n in range(shape.policies)]
+    return [(target, policy_ids[(index + k) % shape.policies])
+            for index, target in enumerate(all_targets(ids)) for k in range(shape.extra_scps)]
+
+
+def scp_snapshot(orgs: Any, targets: list[str], policy_types: tuple[str, ...] = (SCP,)) -> dict[str, frozenset[str]]:
+    """``{target: {policy IDs}}`` for every policy type given, read through the API."""
+    snapshot: dict[str, frozenset[str]] = {}
+    paginator = orgs.get_paginator("list_policies_for_target")
+    for target in targets:
+        found: set[str] = set()
+        for policy_type in policy_types:
+            for page in paginator.paginate(TargetId=target, Filter=policy_type):
+                found.update(f"{policy_type}:{p['Id']}" for p in page["Policies"])
+        snapshot[target] = frozenset(found)
+    return snapshot
