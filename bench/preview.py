@@ -1,0 +1,155 @@
+"""AWS calls a preview costs: the plan-time guard, and the provider's Check.
+
+* :func:`guard_calls`: a preview that removes K attachments spread over T
+  targets runs ``guard_before_delete`` K times, in parallel as the engine
+  does; the guard should make one ListPoliciesForTarget per target (T calls)
+  whatever K and whatever the size of the organization. Attachments that stay
+  declared and unchanged never reach the guard.
+* :func:`naive_calls`: the contrast, a guard that refreshes every declared
+  attachment with one ListPoliciesForTarget each.
+* :func:`check_calls`: the part of a preview the guard does not cover: the
+  engine calls the provider's ``check`` for every declared attachment, and
+  ``check`` asks AWS (through per-process caches) whether the policy and
+  target exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pulumi
+
+from provider import errors, guard
+from provider.aws import OrganizationsApi
+
+from .calls import props, started_server
+from .org import FULL_AWS_ACCESS, SCP, OrgShape, all_targets, custom_attachments, serving
+
+RESOURCE_TYPE = "pulumi-python:dynamic/organizations:PolicyAttachment"
+#: (removed K, over T targets); the last one removes every SCP of every
+#: target, so the guard refuses T of them (the last SCP of each target).
+DEFAULT_REMOVALS = ((0, 0), (1, 1), (10, 5), (50, 25), (200, 100), (800, 200), (1000, 200))
+
+
+def declared(endpoint: Any, shape: OrgShape) -> dict[str, list[str]]:
+    """``{target: [policy IDs]}`` of every SCP attachment the program declares:
+    the custom ones first, FullAWSAccess last (so it is the last one removed)."""
+    ids = endpoint.ids
+    by_target: dict[str, list[str]] = {t: [] for t in all_targets(ids)}
+    for target, policy in custom_attachments(ids, shape):
+        by_target[target].append(policy)
+    for target in by_target:
+        by_target[target].append(FULL_AWS_ACCESS)
+    return by_target
+
+
+def spread(by_target: dict[str, list[str]], removed: int, targets: int) -> list[tuple[str, str]]:
+    """``removed`` (target, policy) pairs over the first ``targets`` targets, as evenly as possible."""
+    if removed < targets or (targets == 0 and removed):
+        raise ValueError(f"cannot spread {removed} removals over {targets} targets")
+    chosen = list(by_target)[:targets]
+    pairs = []
+    for index, target in enumerate(chosen):
+        count = removed // targets + (1 if index < removed % targets else 0)
+        if count > len(by_target[target]):
+            raise ValueError(f"{target} has only {len(by_target[target])} attachments, not {count}")
+        pairs += [(target, policy) for policy in by_target[target][:count]]
+    return pairs
+
+
+def delete_args(target: str, policy: str, serialized_provider: str = "gAR...") -> pulumi.ResourceHookArgs:
+    """A before_delete hook's arguments as the engine sends them for a removed attachment."""
+    outs = {**props(policy, target), "target_type": "ACCOUNT", "policy_type": SCP,
+            "policy_name": policy, "__provider": serialized_provider}
+    ins = {k: outs[k] for k in ("policy_id", "target_id", "skip_destroy", "__provider")}
+    return pulumi.ResourceHookArgs(urn=f"urn:bench::{target}:{policy}", id=f"{target}:{policy}",
+                                   name=f"{target}-{policy}", type=RESOURCE_TYPE,
+                                   old_inputs=ins, old_outputs=outs)
+
+
+async def _run_hooks(pairs: Iterable[tuple[str, str]]) -> list[BaseException | None]:
+    return await asyncio.gather(*(guard.guard_before_delete(delete_args(t, p)) for t, p in pairs),
+                                return_exceptions=True)
+
+
+def guard_preview(endpoint: Any, pairs: list[tuple[str, str]]) -> dict[str, int]:
+    """Run the guard for one preview removing ``pairs``; its calls and refusals."""
+    guard.reset_ledger(OrganizationsApi())
+    endpoint.control.reset_calls()
+    outcomes = asyncio.run(_run_hooks(pairs))
+    calls = endpoint.control.calls()
+    unexpected = [o for o in outcomes if o is not None and not isinstance(o, errors.LastPolicyError)]
+    if unexpected:
+        raise RuntimeError(f"the guard failed unexpectedly: {unexpected[0]!r}") from unexpected[0]
+    return {"calls": sum(calls.values()),
+            "refused": sum(isinstance(o, errors.LastPolicyError) for o in outcomes),
+            "by_operation": {op: n for op, n in calls.items() if n}}
+
+
+def guard_calls(shape: OrgShape, removals: Iterable[tuple[int, int]] = DEFAULT_REMOVALS) -> list[dict[str, Any]]:
+    """One row per (K, T): ``{"removed", "targets", "calls", "refused", "declared_unchanged"}``."""
+    rows = []
+    with serving(shape) as endpoint:
+        by_target = declared(endpoint, shape)
+        total = sum(len(p) for p in by_target.values())
+        for removed, targets in removals:
+            result = guard_preview(endpoint, spread(by_target, removed, targets))
+            rows.append({"removed": removed, "targets": targets, "calls": result["calls"],
+                         "refused": result["refused"], "declared_unchanged": total - removed})
+    return rows
+
+
+def naive_calls(endpoint: Any, by_target: dict[str, list[str]]) -> int:
+    """Calls of a guard that refreshes every declared attachment, one ListPoliciesForTarget each."""
+    api = OrganizationsApi()
+    endpoint.control.reset_calls()
+    for target, policies in by_target.items():
+        for _ in policies:
+            api.policies_for_target(target, SCP)
+    return sum(endpoint.control.calls().values())
+
+
+def scaling(sizes: Iterable[int] = (100, 500, 1000, 2000), removed: int = 10, targets: int = 5,
+            with_naive: bool = True) -> list[dict[str, Any]]:
+    """Guard calls for a fixed removal against organizations of ``sizes`` attachments."""
+    rows = []
+    for size in sizes:
+        shape = OrgShape.with_attachments(size)
+        with serving(shape) as endpoint:
+            by_target = declared(endpoint, shape)
+            assert sum(len(p) for p in by_target.values()) == size
+            guarded = guard_preview(endpoint, spread(by_target, removed, targets))
+            row = {"attachments": size, "removed": removed, "targets": targets, "guard": guarded["calls"]}
+            if with_naive:
+                row["naive"] = naive_calls(endpoint, by_target)
+            rows.append(row)
+    return rows
+
+
+def check_calls(shape: OrgShape, workers: int = 4) -> dict[str, Any]:
+    """AWS calls of the provider's ``check`` for every declared attachment of
+    ``shape`` (unchanged: olds == news), in one fresh provider process with the
+    engine's 4 parallel calls."""
+    with serving(shape) as endpoint:
+        by_target = declared(endpoint, shape)
+        pairs = [(t, p) for t, policies in by_target.items() for p in policies]
+        server = started_server()
+        try:
+            endpoint.control.reset_calls()
+
+            def check(pair: tuple[str, str]) -> list[Any]:
+                inputs = props(pair[1], pair[0])
+                return server.check(inputs, olds=inputs)[1]
+
+            with ThreadPoolExecutor(workers) as pool:
+                failures = [f for fs in pool.map(check, pairs) for f in fs]
+            calls = {op: n for op, n in endpoint.control.calls().items() if n}
+        finally:
+            server.close()
+    if failures:
+        raise RuntimeError(f"check refused a declared attachment: {failures[0]}")
+    return {"declared": len(pairs), "targets": len(by_target), "calls": sum(calls.values()),
+            "by_operation": calls}
