@@ -76,19 +76,23 @@ def start_guard(settings: AwsSettings) -> None:
     ``provider.register_guard()`` keeps its hooks for the life of the process,
     but an engine knows only the hooks registered during its own run. A second
     run in one process (an Automation API inline program's preview then up, or
-    tests) would bind hooks its engine never registered ("resource hook not
-    registered"), and registering a name twice in one run fails as well. So, on
-    the first call of each run, drop cached hooks that belong to an earlier run
-    (hooks created during this run, when ``provider`` was first imported, are
-    still on their way: pending, on this run's event loop), and start a fresh
-    guard ledger, whose approvals are per run.
+    tests) would bind hooks its engine never registered (the engine then fails
+    the delete: 'hook "<name>" was not registered'), and registering a name
+    twice in one run fails as well. So, on
+    the first call of each run, drop cached hooks that belong to an earlier run,
+    and start a fresh guard ledger, whose approvals are per run. Hooks created
+    during this run (when ``provider`` is first imported, or by a PolicyAttachment
+    declared before ``run()``) are told apart by their registration: still
+    pending, on this run's event loop. (Hooks created in this run whose
+    registration already completed before ``run()`` would be registered twice:
+    call ``run()`` before awaiting anything.)
     """
     global _guard_run
     monitor = runtime_settings.get_monitor()
     if monitor is not _guard_run:
         # Private state of provider.guard: this belongs in register_guard() itself.
         cached = guard._hooks
-        if cached is not None and (_guard_run is not None or not _pending_in_this_run(cached)):
+        if cached is not None and not _pending_in_this_run(cached):
             guard._hooks = None
         guard.reset_ledger(OrganizationsApi(settings))
         _guard_run = monitor

@@ -14,7 +14,7 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 from unittest import mock
 
 import pulumi
@@ -94,7 +94,7 @@ class NoAws:
 
 
 def run_program(config: dict[str, Any], *, api: Any = None, project_dir: Optional[Path] = None,
-                preview: bool = False) -> Run:
+                preview: bool = False, before: Callable[[], None] = lambda: None) -> Run:
     """Run program.run() in a fresh mock engine with ``config`` as the stack config."""
     mocks = RecordingMocks()
     monitor = RecordingMonitor(mocks)
@@ -114,6 +114,7 @@ def run_program(config: dict[str, Any], *, api: Any = None, project_dir: Optiona
     @pulumi.runtime.test
     def body() -> Any:
         try:
+            before()
             program.run(api=api, project_dir=project_dir)
         except Exception as err:  # noqa: BLE001 - re-raised once the hooks are registered
             return settle_then_raise(err)
@@ -194,6 +195,18 @@ def test_each_run_in_one_process_registers_the_hooks_once_with_its_own_engine() 
     second = run_program(attachments_config({OU: ["p-examplepolicy1"]}), api=NoAws())
     assert sorted(first.monitor.registered_hooks) == sorted(GUARD_HOOKS)
     assert sorted(second.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+
+
+def test_hooks_registered_earlier_in_the_same_run_are_not_registered_again() -> None:
+    # `import provider` inside a program run (the CLI's __main__.py) registers the hooks
+    # before run() is called; the engine refuses a second registration of a name.
+    def import_time_registration() -> None:
+        guard._hooks = None
+        guard.register_guard()
+
+    run = run_program(attachments_config({OU: ["p-examplepolicy1"]}), api=NoAws(),
+                      before=import_time_registration)
+    assert sorted(run.monitor.registered_hooks) == sorted(GUARD_HOOKS)
 
 
 def test_reordering_the_config_changes_no_name_or_input() -> None:
