@@ -16,16 +16,13 @@ Steps 2 and 3 raise :class:`~program.errors.ProgramError` subclasses (Pulumi
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
 from pulumi.runtime import config as runtime_config
-from pulumi.runtime import settings as runtime_settings
 
 import provider
-from provider import guard
 from provider.aws import AwsSettings, OrganizationsApi
 
 from .config import ATTACHMENTS, NAMESPACE, POLICIES, ProgramConfig, check_keys, parse_config
@@ -47,7 +44,7 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     Pulumi program run (CLI, Automation API or mocks).
     """
     settings = aws_settings()
-    start_guard(settings)
+    provider.register_guard()  # on every run, even one that declares no attachment
     config = read_config()
     documents = load_documents(config.policies, project_dir or PROJECT_DIR)
     plan = plan_attachments(config, Directory(api or OrganizationsApi(settings)))
@@ -65,43 +62,6 @@ def read_config() -> ProgramConfig:
     check_keys(_config_keys())
     config = pulumi.Config(NAMESPACE)
     return parse_config(_structured(config, POLICIES), _structured(config, ATTACHMENTS))
-
-
-_guard_run: Optional[Any] = None  # the engine connection start_guard last ran for
-
-
-def start_guard(settings: AwsSettings) -> None:
-    """Register the guard hooks with this run's engine, exactly once.
-
-    ``provider.register_guard()`` keeps its hooks for the life of the process,
-    but an engine knows only the hooks registered during its own run. A second
-    run in one process (an Automation API inline program's preview then up, or
-    tests) would bind hooks its engine never registered (the engine then fails
-    the delete: 'hook "<name>" was not registered'), and registering a name
-    twice in one run fails as well. So, on
-    the first call of each run, drop cached hooks that belong to an earlier run,
-    and start a fresh guard ledger, whose approvals are per run. Hooks created
-    during this run (when ``provider`` is first imported, or by a PolicyAttachment
-    declared before ``run()``) are told apart by their registration: still
-    pending, on this run's event loop. (Hooks created in this run whose
-    registration already completed before ``run()`` would be registered twice:
-    call ``run()`` before awaiting anything.)
-    """
-    global _guard_run
-    monitor = runtime_settings.get_monitor()
-    if monitor is not _guard_run:
-        # Private state of provider.guard: this belongs in register_guard() itself.
-        cached = guard._hooks
-        if cached is not None and not _pending_in_this_run(cached):
-            guard._hooks = None
-        guard.reset_ledger(OrganizationsApi(settings))
-        _guard_run = monitor
-    provider.register_guard()
-
-
-def _pending_in_this_run(hooks: tuple[pulumi.ResourceHook, ...]) -> bool:
-    loop = asyncio.get_event_loop()
-    return all(not hook._registered.done() and hook._registered.get_loop() is loop for hook in hooks)
 
 
 def _structured(config: pulumi.Config, key: str) -> Any:

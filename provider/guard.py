@@ -165,24 +165,33 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
 # -- registration ----------------------------------------------------------------
 
 _hooks: Optional[tuple[pulumi.ResourceHook, pulumi.ResourceHook]] = None
+_hooks_run: Optional[object] = None  # the engine connection (monitor) _hooks were registered with
 _hooks_lock = threading.Lock()
 
 
 def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
-    """Register the guard hooks with the engine, once per program run.
+    """Register the guard hooks with this run's engine, once per run, and
+    return them.
 
     Every run of a program that uses this package must register them, even a
     run that declares no PolicyAttachment any more: the engine looks the
-    hooks up by name to delete resources that carry them.
+    hooks up by name to delete resources that carry them. An engine knows only
+    the hooks registered during its own run, and one process can serve several
+    runs (Automation API inline programs, tests), so a new run (a new engine
+    connection) gets new hooks and a new ledger.
     """
-    global _hooks
+    global _hooks, _hooks_run, _ledger
+    monitor = pulumi.runtime.settings.get_monitor()
     with _hooks_lock:
-        if _hooks is None:
+        if _hooks is None or monitor is not _hooks_run:
             dry_run = pulumi.ResourceHookOptions(on_dry_run=True)
             _hooks = (
                 pulumi.ResourceHook(BEFORE_DELETE_HOOK, guard_before_delete, dry_run),
                 pulumi.ResourceHook(BEFORE_CREATE_HOOK, guard_before_create, dry_run),
             )
+            _hooks_run = monitor
+            with _ledger_lock:
+                _ledger = None  # approvals and cached answers belong to one run
         return _hooks
 
 
