@@ -66,14 +66,7 @@ STACK_POLICY = "stack"
 AWS_POLICY_NAME = "aws_name"
 
 POLICY_KEYS = ("file", "type", "description")
-ITEM_KEYS = ("policy", "skip_destroy")
-
-#: Why an item cannot ask to import an existing attachment (see _refuse_unknown_keys).
-IMPORT_UNSUPPORTED = (
-    "Importing existing attachments is not supported: the PolicyAttachment provider is a Pulumi "
-    "dynamic provider, and Pulumi's dynamic-provider host cannot read a resource it has no state "
-    "for (it fails with KeyError '__provider'). Leave attachments that already exist out of the "
-    "config (FullAWSAccess is attached everywhere by AWS)")
+ITEM_KEYS = ("policy", "skip_destroy", "import")
 
 #: Names of policies this stack creates: they also name Pulumi resources.
 STACK_POLICY_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{1,128}")
@@ -120,6 +113,7 @@ class AttachmentItem:
     policy: PolicyRef
     skip_destroy: bool = False
     position: int = 1
+    adopt: bool = False  # ``import: true``: take over an attachment that exists in AWS
 
 
 @dataclass(frozen=True)
@@ -294,11 +288,17 @@ def _parse_item(where: str, position: int, raw: Any, stack_names: frozenset[str]
     if "policy" not in raw:
         _fail(at, "the mapping has no 'policy'", "Add policy: <policy name or ID>")
     policy = _policy_ref(at, raw["policy"], stack_names)
-    skip_destroy = raw.get("skip_destroy", False)
-    if not isinstance(skip_destroy, bool):
-        _fail(at, f"'skip_destroy' must be true or false, not {skip_destroy!r}",
-              "Write skip_destroy: true (unquoted)")
-    return AttachmentItem(policy=policy, skip_destroy=skip_destroy, position=position)
+    flags = {}
+    for flag in ("skip_destroy", "import"):
+        flags[flag] = raw.get(flag, False)
+        if not isinstance(flags[flag], bool):
+            _fail(at, f"'{flag}' must be true or false, not {flags[flag]!r}",
+                  f"Write {flag}: true (unquoted)")
+    if flags["import"] and policy.kind == STACK_POLICY:
+        _fail(at, f"'import' cannot adopt {policy.text!r}: this stack creates that policy, so "
+                  "nothing can be attached to it yet", "Remove import: true")
+    return AttachmentItem(policy=policy, skip_destroy=flags["skip_destroy"], position=position,
+                          adopt=flags["import"])
 
 
 def _policy_ref(where: str, text: Any, stack_names: frozenset[str]) -> PolicyRef:
@@ -317,8 +317,6 @@ def _policy_ref(where: str, text: Any, stack_names: frozenset[str]) -> PolicyRef
 
 def _refuse_unknown_keys(where: str, mapping: dict[Any, Any], allowed: tuple[str, ...]) -> None:
     for key in mapping:
-        if key == "import" and "policy" in allowed:
-            _fail(where, "unknown key 'import'", IMPORT_UNSUPPORTED)
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
             hint = f"Did you mean {close[0]!r}? " if close else ""

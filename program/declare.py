@@ -51,11 +51,14 @@ def declare_attachments(plan: Sequence[PlannedAttachment],
     for attachment in plan:
         policy_id = (stack_policy_ids[attachment.stack_policy] if attachment.stack_policy
                      else attachment.policy_id)
+        opts = (pulumi.ResourceOptions(import_=f"{attachment.target_id}:{policy_id}")
+                if attachment.adopt else None)
         declared[attachment.resource_name] = PolicyAttachment(
             attachment.resource_name,
             policy_id=policy_id,
             target_id=attachment.target_id,
             skip_destroy=attachment.skip_destroy,
+            opts=opts,
         )
     return declared
 

@@ -42,6 +42,7 @@ class PlannedAttachment:
     policy_id: Optional[str]  # None for a policy this stack creates
     stack_policy: Optional[str]  # its name, for a policy this stack creates
     skip_destroy: bool = False
+    adopt: bool = False  # declared with import: true
 
 
 def resource_name(target_id: str, policy_key: str) -> str:
@@ -89,6 +90,7 @@ def plan_attachments(config: ProgramConfig, resolver: Resolver) -> tuple[Planned
                 policy_id=policy_id,
                 stack_policy=stack,
                 skip_destroy=item.skip_destroy,
+                adopt=item.adopt,
             ))
     return tuple(sorted(planned, key=lambda a: a.resource_name))
 

@@ -236,7 +236,7 @@ class OrganizationsApi:
         if code == "PolicyNotFoundException":
             return errors.PolicyNotFoundError(policy_id=policy_id)
         if code in TARGET_MISSING:
-            return errors.TargetNotFoundError(target_id=target_id, target_kind=_kind(target_id))
+            return errors.TargetNotFoundError(target_id=target_id, target_kind=target_kind(target_id))
         if code == "PolicyTypeNotEnabledException":
             summary = self._quiet(lambda: self.describe_policy(policy_id))
             root = self._quiet(self.root)
@@ -303,7 +303,8 @@ def _botocore_retries(err: ClientError) -> int:
     return int(err.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
 
 
-def _kind(target_id: str) -> str:
+def target_kind(target_id: str) -> str:
+    """"root", "organizational unit" or "account" for messages ("target" if malformed)."""
     kind = ids.target_type(target_id)
     return {"ROOT": "root", "ORGANIZATIONAL_UNIT": "organizational unit", "ACCOUNT": "account"}.get(
         kind or "", "target"

@@ -44,9 +44,26 @@ class AlreadyAttachedError(PolicyAttachmentError):
         "Policy {policy_id} is already attached to {target_id}, so there is nothing to "
         "create (AWS attaches FullAWSAccess to every root, OU and account by itself). "
         "To manage the existing attachment, import it by adding "
-        'opts=pulumi.ResourceOptions(import_="{target_id}:{policy_id}") to this resource '
-        "(or run: pulumi import pulumi-python:dynamic/organizations:PolicyAttachment "
-        "<name> {target_id}:{policy_id}); otherwise remove it from the program."
+        'opts=pulumi.ResourceOptions(import_="{target_id}:{policy_id}") to this resource; '
+        "otherwise remove it from the program."
+    )
+
+
+class NothingToImportError(PolicyAttachmentError):
+    """Raised when ``import_`` names an attachment that does not exist in AWS."""
+
+    fmt = (
+        "Cannot import {target_id}:{policy_id}: {policy} is not attached to {target_id}. "
+        "Remove the import_ option to attach it instead."
+    )
+
+
+class ImportIdMismatchError(PolicyAttachmentError):
+    """Raised when ``import_`` names another attachment than the resource's inputs."""
+
+    fmt = (
+        "import_ is '{import_id}' but this resource attaches {policy_id} to {target_id}: "
+        'use import_="{target_id}:{policy_id}", or fix policy_id / target_id.'
     )
 
 

@@ -8,6 +8,7 @@ builds its AWS layer after unpickling, in ``configure()`` or on first use.
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any, Optional
 
@@ -25,12 +26,14 @@ from pulumi.dynamic import (
 )
 
 from . import errors, ids, rules
-from .aws import AwsSettings, OrganizationsApi, PolicySummary, policy_display, policy_type_label
+from .aws import AwsSettings, OrganizationsApi, PolicySummary, policy_display, policy_type_label, target_kind
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, input_failures, is_engine_unknown, known
 from .lookups import Lookups
 from .retry import RetryPolicy, retry_from_config
 
 PROVIDER_KEY = "__provider"
+#: Internal input: the ID given with ``import_`` (see PolicyAttachment).
+IMPORT_ID = "import_id"
 OUTPUT_KEYS = ("policy_id", "target_id", "skip_destroy", "target_type", "policy_type", "policy_name")
 
 _RUNTIME_LOCK = threading.Lock()
@@ -86,7 +89,7 @@ class PolicyAttachmentProvider(ResourceProvider):
         if not failures and known(policy_id, is_engine_unknown) and known(target_id, is_engine_unknown):
             new_pair = (olds.get(POLICY_ID), olds.get(TARGET_ID)) != (policy_id, target_id)
             try:
-                failures += self._organization_failures(policy_id, target_id, new_pair)
+                failures += self._organization_failures(policy_id, target_id, new_pair, inputs.get(IMPORT_ID))
             except errors.PolicyAttachmentError as err:
                 failures.append(CheckFailure(POLICY_ID, str(err)))
             except BotoCoreError as err:
@@ -96,22 +99,31 @@ class PolicyAttachmentProvider(ResourceProvider):
                 )
         return CheckResult(inputs, failures)
 
-    def _organization_failures(self, policy_id: str, target_id: str, new_pair: bool) -> list[CheckFailure]:
+    def _organization_failures(
+        self, policy_id: str, target_id: str, new_pair: bool, import_id: Optional[str]
+    ) -> list[CheckFailure]:
         lookups = self._rt.lookups
+        expected_id = ids.attachment_id(target_id, policy_id)
+        if import_id and new_pair and import_id != expected_id:
+            return [CheckFailure(IMPORT_ID, str(errors.ImportIdMismatchError(
+                import_id=import_id, policy_id=policy_id, target_id=target_id)))]
         policy = lookups.policy(policy_id)
         if policy is None:
             return [CheckFailure(POLICY_ID, str(errors.PolicyNotFoundError(policy_id=policy_id)))]
         attached = lookups.attached(target_id, policy.type)
         if attached is None:
-            kind = {"ROOT": "root", "ORGANIZATIONAL_UNIT": "organizational unit"}.get(
-                ids.target_type(target_id) or "", "account")
-            return [CheckFailure(TARGET_ID, str(errors.TargetNotFoundError(target_id=target_id, target_kind=kind)))]
+            return [CheckFailure(TARGET_ID, str(errors.TargetNotFoundError(
+                target_id=target_id, target_kind=target_kind(target_id))))]
         root = lookups.root()
         if policy.type not in root.enabled_types:
             return [CheckFailure(POLICY_ID, str(errors.PolicyTypeNotEnabledError(
                 policy_id=policy_id, target_id=target_id, policy_type=policy.type, root_id=root.id)))]
-        if new_pair and any(p.id == policy_id for p in attached):
+        is_attached = any(p.id == policy_id for p in attached)
+        if new_pair and is_attached and not import_id:
             return [CheckFailure(POLICY_ID, str(errors.AlreadyAttachedError(policy_id=policy_id, target_id=target_id)))]
+        if new_pair and import_id and not is_attached:
+            return [CheckFailure(IMPORT_ID, str(errors.NothingToImportError(
+                policy_id=policy_id, target_id=target_id, policy=policy.display)))]
         return []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -129,12 +141,29 @@ class PolicyAttachmentProvider(ResourceProvider):
     # -- apply -----------------------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
+        """Attach, or with ``import_id`` adopt the existing attachment (no AttachPolicy)."""
         policy_id, target_id = props[POLICY_ID], props[TARGET_ID]
         rt = self._rt
-        rt.api.attach_policy(policy_id, target_id)
-        policy = rt.lookups.policy(policy_id)
+        if props.get(IMPORT_ID):
+            policy = self._adopt(policy_id, target_id)
+        else:
+            rt.api.attach_policy(policy_id, target_id)
+            policy = rt.lookups.policy(policy_id)
         outs = _outputs(policy_id, target_id, bool(props.get(SKIP_DESTROY, False)), policy)
         return CreateResult(ids.attachment_id(target_id, policy_id), outs)
+
+    def _adopt(self, policy_id: str, target_id: str) -> PolicySummary:
+        api = self._rt.api
+        policy = api.describe_policy(policy_id)
+        if policy is None:
+            raise errors.PolicyNotFoundError(policy_id=policy_id)
+        attached = api.policies_for_target(target_id, policy.type)
+        if attached is None:
+            raise errors.TargetNotFoundError(target_id=target_id, target_kind=target_kind(target_id))
+        found = next((p for p in attached if p.id == policy_id), None)
+        if found is None:
+            raise errors.NothingToImportError(policy_id=policy_id, target_id=target_id, policy=policy.display)
+        return found
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Works from the ID alone (import). One ListPoliciesForTarget when the
@@ -220,9 +249,16 @@ def _outputs(policy_id: str, target_id: str, skip_destroy: bool, policy: Optiona
 class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="PolicyAttachment"):
     """Attaches one Organizations policy to one root, OU or account.
 
-    Its ID is ``"<target_id>:<policy_id>"`` (import with that). Deleting it
-    detaches the policy, unless ``skip_destroy`` is true. The plan-time guard
-    hooks are bound automatically, next to any hooks given in ``opts``.
+    Its ID is ``"<target_id>:<policy_id>"``. Deleting it detaches the policy,
+    unless ``skip_destroy`` is true. The plan-time guard hooks are bound
+    automatically, next to any hooks given in ``opts``.
+
+    Importing: ``opts=pulumi.ResourceOptions(import_="<target_id>:<policy_id>")``
+    adopts an existing attachment. The Python SDK's dynamic-provider host
+    cannot serve the engine's import read (it sends no ``__provider``), so this
+    class takes ``import_`` out of the options and has ``create`` adopt the
+    attachment instead of attaching it: the preview shows a create, the update
+    calls no AttachPolicy, and a missing attachment fails the preview.
     """
 
     policy_id: pulumi.Output[str]
@@ -242,7 +278,7 @@ class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="Po
     ) -> None:
         from . import guard  # the program side only; the provider process never needs it
 
-        props = {
+        props: dict[str, Any] = {
             POLICY_ID: policy_id,
             TARGET_ID: target_id,
             SKIP_DESTROY: skip_destroy,
@@ -250,5 +286,9 @@ class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="Po
             "policy_type": None,
             "policy_name": None,
         }
+        if opts is not None and opts.import_:
+            props[IMPORT_ID] = opts.import_
+            opts = copy.copy(opts)
+            opts.import_ = None
         super().__init__(PolicyAttachmentProvider(), resource_name, props, guard.with_guard_hooks(opts))
 

@@ -171,6 +171,16 @@ def test_ids_need_no_aws_call_and_name_each_attachment_target_slash_policy() -> 
         ACCOUNT: ["p-examplepolicy1"], OU: ["p-FullAWSAccess", "p-examplepolicy1"]}
 
 
+def test_import_true_adopts_through_the_import_id_input() -> None:
+    """``import: true`` becomes PolicyAttachment's import_ option, which the
+    resource turns into the import_id input (see provider.resource)."""
+    run = run_program(attachments_config({
+        OU: [{"policy": "p-FullAWSAccess", "import": True}, "p-examplepolicy1"]}), api=NoAws())
+    inputs = {r.name: r.inputs for r in run.mocks.resources}
+    assert inputs[f"{OU}/p-FullAWSAccess"]["import_id"] == f"{OU}:p-FullAWSAccess"
+    assert "import_id" not in inputs[f"{OU}/p-examplepolicy1"]
+
+
 def test_every_attachment_carries_both_guard_hooks() -> None:
     run = run_program(attachments_config({OU: ["p-examplepolicy1", "p-examplepolicy2"]}), api=NoAws())
     assert sorted(run.monitor.registered_hooks) == sorted(GUARD_HOOKS)

@@ -82,7 +82,8 @@ def test_create_calls_attach_once_and_describe_once(server, org, calls):
     assert calls() == {"AttachPolicy": 1, "DescribePolicy": 1}
 
 
-def test_import_by_id_alone_returns_outputs_and_inputs(server, org):
+def test_read_from_the_id_alone_returns_outputs_and_inputs(server, org):
+    """No prior state (the shape of a Resource.get): DescribePolicy gives the type."""
     target = org["ous"]["Root/Workloads"]
     id_ = f"{target}:p-FullAWSAccess"
     read_id, outs, inputs = server.read(id_)
@@ -296,3 +297,35 @@ def test_policy_type_not_enabled(server, org, orgs_client):
     with pytest.raises(ProviderError) as err:
         server.create(props(backup, org["root"]))
     assert "not enabled" in err.value.details and org["root"] in err.value.details
+
+
+def test_import_adopts_the_existing_attachment_without_attaching(server, org, calls):
+    """PolicyAttachment turns opts.import_ into the import_id input (the SDK's
+    dynamic host cannot serve the engine's import read)."""
+    target = org["ous"]["Root/Workloads"]
+    news = props("p-FullAWSAccess", target) | {"import_id": f"{target}:p-FullAWSAccess"}
+    inputs, failures = server.check(news)
+    assert failures == []
+    id_, outs = server.create(inputs)
+    assert id_ == f"{target}:p-FullAWSAccess" and outs["policy_name"] == "FullAWSAccess"
+    assert "AttachPolicy" not in calls()
+
+
+@pytest.mark.parametrize("import_id, policy_key, words", [
+    (lambda t, p: f"{t}:{p}", "RestrictRegions", ["not attached", "Remove the import_ option"]),
+    (lambda t, p: f"{t}:p-FullAWSAccess", "RestrictRegions", ["import_ is", 'use import_="']),
+])
+def test_import_of_a_missing_or_mismatched_attachment_fails_the_preview(server, org, import_id, policy_key, words):
+    target, policy = org["ous"]["Root/Workloads"], org["policies"][policy_key]
+    _, failures = server.check(props(policy, target) | {"import_id": import_id(target, policy)})
+    assert [p for p, _ in failures] == ["import_id"]
+    for word in words:
+        assert word in failures[0][1]
+
+
+def test_import_at_apply_time_of_a_missing_attachment_changes_nothing(server, org, calls):
+    target, policy = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+    with pytest.raises(ProviderError) as err:
+        server.create(props(policy, target) | {"import_id": f"{target}:{policy}"})
+    assert "not attached" in err.value.details
+    assert "AttachPolicy" not in calls()
