@@ -1,0 +1,42 @@
+"""The preview chart: AWS calls per preview against the organization's size.
+
+matplotlib is needed only here (``bench/requirements.txt``); it is imported
+when a chart is drawn, so the rest of the benchmark runs without it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def draw_preview_calls(rows: list[dict[str, Any]], path: Path) -> Path:
+    """Plot ``preview.scaling`` rows (guard calls, and naive calls when present) to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: write the file only
+    import matplotlib.pyplot as plt
+
+    sizes = [row["attachments"] for row in rows]
+    removed, targets = rows[0]["removed"], rows[0]["targets"]
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    ax.plot(sizes, [row["guard"] for row in rows], marker="o", linewidth=2,
+            label=f"plan-time guard: one ListPoliciesForTarget per affected target (T={targets})")
+    if all("naive" in row for row in rows):
+        ax.plot(sizes, [row["naive"] for row in rows], marker="s", linestyle="--", color="grey",
+                label="naive: one ListPoliciesForTarget per declared attachment")
+    ax.set_yscale("log")
+    ax.set_xlabel("SCP attachments in the organization (5 per target)")
+    ax.set_ylabel("AWS calls per preview (log scale)")
+    ax.set_title(f"Preview removing {removed} attachments over {targets} targets")
+    ax.set_xticks(sizes)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    for size, row in zip(sizes, rows):
+        ax.annotate(str(row["guard"]), (size, row["guard"]), textcoords="offset points",
+                    xytext=(0, 6), ha="center", fontsize=8)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
