@@ -319,13 +319,15 @@ def test_the_sample_stack_resolves_against_the_sample_organization(org: dict[str
     run = run_program(sample_stack_config())
     ous, accounts, policies = org["ous"], org["accounts"], org["policies"]
     expected = {
-        (ous["Root/Workloads"], policies["RestrictRegions"]),
-        (ous["Root/Workloads"], policies["RequireCostCenterTag"]),
-        (ous["Root/Workloads/Prod"], policies["DenyRootUser"]),
-        (accounts["sandbox-1"], policies["DenyRootUser"]),
+        (org["root"], policies["DenyLeaveOrganization"], True),
+        (ous["Root/Workloads"], policies["RestrictRegions"], False),
+        (ous["Root/Workloads"], policies["RequireCostCenterTag"], False),
+        (ous["Root/Workloads/Prod"], policies["DenyRootUser"], False),
+        (accounts["sandbox-1"], policies["DenyRootUser"], False),
     }
-    assert run.attachments() == {f"{t}/{p}": (t, p, False) for t, p in expected}
+    assert run.attachments() == {f"{t}/{p}": (t, p, skip) for t, p, skip in expected}
     assert run.exports["attachments"] == {
+        "Root": ["DenyLeaveOrganization"],
         "Root/Workloads": ["RequireCostCenterTag", "RestrictRegions"],
         "Root/Workloads/Prod": ["DenyRootUser"],
         "sandbox-1": ["DenyRootUser"],
@@ -334,13 +336,14 @@ def test_the_sample_stack_resolves_against_the_sample_organization(org: dict[str
         assert set(sum(run.monitor.bindings[name].values(), [])) == GUARD_HOOKS
 
 
-def test_the_sample_stack_declares_no_attachment_the_organization_already_has(
+def test_the_sample_stack_imports_exactly_the_attachments_the_organization_already_has(
         org: dict[str, Any], orgs_client: Any) -> None:
     run = run_program(sample_stack_config())
-    for target_id, policy_id, _ in run.attachments().values():
+    inputs = {r.name: r.inputs for r in run.mocks.resources}
+    for name, (target_id, policy_id, _) in run.attachments().items():
         policy_type = orgs_client.describe_policy(PolicyId=policy_id)["Policy"]["PolicySummary"]["Type"]
         attached = orgs_client.list_policies_for_target(TargetId=target_id, Filter=policy_type)["Policies"]
-        assert policy_id not in {p["Id"] for p in attached}
+        assert (policy_id in {p["Id"] for p in attached}) == ("import_id" in inputs[name]), name
 
 
 def test_a_name_and_its_id_give_the_same_resource(org: dict[str, Any]) -> None:
