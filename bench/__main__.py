@@ -147,7 +147,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     results["machine"] = {"python": platform.python_version(), "platform": platform.platform(),
                           "processor": platform.processor() or platform.machine()}
     rows = verdicts(results)
-    results["targets_met"] = {metric: ok for metric, _, _, ok in rows}
+    results["targets_met"] = {metric: ok for metric, _, target, ok in rows if target != "(info)"}
     print()
     print(table(rows))
     print(f"\nwall time: {results['wall_s']} s")
