@@ -79,17 +79,20 @@ class PolicyAttachmentProvider(ResourceProvider):
     # -- plan ------------------------------------------------------------------
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        """Input formats first (no AWS call); then, when the IDs are known, that
-        the policy and target exist, the type is enabled and, for a new pair,
-        that it is not attached already. AWS answers are cached per process."""
+        """Input formats first (no AWS call); then, for a new pair whose IDs are
+        known, that the policy and target exist, the type is enabled and the
+        pair is not attached already (or is, when imported). AWS answers are
+        cached per process."""
         inputs = dict(news)
         inputs.setdefault(SKIP_DESTROY, False)
         failures = [CheckFailure(p, r) for p, r in input_failures(inputs, is_engine_unknown)]
         policy_id, target_id = inputs.get(POLICY_ID), inputs.get(TARGET_ID)
-        if not failures and known(policy_id, is_engine_unknown) and known(target_id, is_engine_unknown):
-            new_pair = (olds.get(POLICY_ID), olds.get(TARGET_ID)) != (policy_id, target_id)
+        # Only a new pair (create, or the new half of a replace) is looked up: an
+        # attachment already in state costs no call; `pulumi refresh` finds its drift.
+        new_pair = (olds.get(POLICY_ID), olds.get(TARGET_ID)) != (policy_id, target_id)
+        if not failures and new_pair and known(policy_id, is_engine_unknown) and known(target_id, is_engine_unknown):
             try:
-                failures += self._organization_failures(policy_id, target_id, new_pair, inputs.get(IMPORT_ID))
+                failures += self._organization_failures(policy_id, target_id, inputs.get(IMPORT_ID))
             except errors.PolicyAttachmentError as err:
                 failures.append(CheckFailure(POLICY_ID, str(err)))
             except BotoCoreError as err:
@@ -100,11 +103,11 @@ class PolicyAttachmentProvider(ResourceProvider):
         return CheckResult(inputs, failures)
 
     def _organization_failures(
-        self, policy_id: str, target_id: str, new_pair: bool, import_id: Optional[str]
+        self, policy_id: str, target_id: str, import_id: Optional[str]
     ) -> list[CheckFailure]:
         lookups = self._rt.lookups
         expected_id = ids.attachment_id(target_id, policy_id)
-        if import_id and new_pair and import_id != expected_id:
+        if import_id and import_id != expected_id:
             return [CheckFailure(IMPORT_ID, str(errors.ImportIdMismatchError(
                 import_id=import_id, policy_id=policy_id, target_id=target_id)))]
         policy = lookups.policy(policy_id)
@@ -119,9 +122,9 @@ class PolicyAttachmentProvider(ResourceProvider):
             return [CheckFailure(POLICY_ID, str(errors.PolicyTypeNotEnabledError(
                 policy_id=policy_id, target_id=target_id, policy_type=policy.type, root_id=root.id)))]
         is_attached = any(p.id == policy_id for p in attached)
-        if new_pair and is_attached and not import_id:
+        if is_attached and not import_id:
             return [CheckFailure(POLICY_ID, str(errors.AlreadyAttachedError(policy_id=policy_id, target_id=target_id)))]
-        if new_pair and import_id and not is_attached:
+        if import_id and not is_attached:
             return [CheckFailure(IMPORT_ID, str(errors.NothingToImportError(
                 policy_id=policy_id, target_id=target_id, policy=policy.display)))]
         return []
@@ -147,8 +150,12 @@ class PolicyAttachmentProvider(ResourceProvider):
         if props.get(IMPORT_ID):
             policy = self._adopt(policy_id, target_id)
         else:
-            rt.api.attach_policy(policy_id, target_id)
+            # Look the policy up first: a lookup failing after the attach would
+            # leave an attachment in AWS that Pulumi does not know about.
             policy = rt.lookups.policy(policy_id)
+            if policy is None:
+                raise errors.PolicyNotFoundError(policy_id=policy_id)
+            rt.api.attach_policy(policy_id, target_id)
         outs = _outputs(policy_id, target_id, bool(props.get(SKIP_DESTROY, False)), policy)
         return CreateResult(ids.attachment_id(target_id, policy_id), outs)
 

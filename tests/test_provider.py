@@ -329,3 +329,29 @@ def test_import_at_apply_time_of_a_missing_attachment_changes_nothing(server, or
         server.create(props(policy, target) | {"import_id": f"{target}:{policy}"})
     assert "not attached" in err.value.details
     assert "AttachPolicy" not in calls()
+
+
+def test_check_of_an_attachment_already_in_state_makes_no_aws_call(server, org, calls):
+    target, policy = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+    id_, outs = server.create(props(policy, target))
+    before = calls()
+    _, failures = server.check(props(policy, target, skip_destroy=True), olds=props(policy, target))
+    assert failures == [] and calls() == before
+
+
+def test_a_failing_policy_lookup_fails_create_before_anything_is_attached(org, endpoint, orgs_client, calls):
+    """DescribePolicy exhausts its retries: the create fails and nothing is left attached."""
+    srv = ProviderServer()
+    try:
+        srv.configure({"aws:region": "us-east-1", **FAST_RETRY, "policyAttachment:maxAttempts": "2"})
+        target, policy = org["accounts"]["prod-app"], org["policies"]["RestrictRegions"]
+        endpoint.control.set_faults(rate=1.0, codes=["ConcurrentModificationException"],
+                                    operations=["DescribePolicy"])
+        with pytest.raises(ProviderError) as err:
+            srv.create(props(policy, target))
+        endpoint.control.clear_faults()
+        assert "DescribePolicy kept failing" in err.value.details
+        assert "AttachPolicy" not in calls()
+        assert policy not in attached(orgs_client, target)
+    finally:
+        srv.close()

@@ -1,0 +1,207 @@
+"""End to end: the real Pulumi CLI (through the Automation API, file:// backend,
+passphrase secrets) runs this project's program against the local endpoint.
+
+The program runs inline (``program.automation``): the CLI alone suffices, no
+Python language host. These tests skip, with the reason, where no recent
+``pulumi`` CLI is on PATH; ``scripts/test`` and ``.ci/run`` build one
+(``scripts/install-pulumi``) and put it there.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi import automation as auto
+
+import provider
+from program import automation
+
+ROOT = Path(__file__).resolve().parent.parent
+SCP = "SERVICE_CONTROL_POLICY"
+DELETE_HOOK = provider.guard.BEFORE_DELETE_HOOK
+CREATE_HOOK = provider.guard.BEFORE_CREATE_HOOK
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cli() -> None:
+    try:
+        automation.require_cli()
+    except automation.CliMissingError as err:
+        pytest.skip(f"end-to-end tests need the pulumi CLI: {err}")
+
+
+def scps(client: Any, target: str) -> set[str]:
+    return {p["Name"] for p in client.list_policies_for_target(TargetId=target, Filter=SCP)["Policies"]}
+
+
+def stack(tmp_path: Path, attachments: dict[str, Any]) -> auto.Stack:
+    return automation.open_stack("e2e", tmp_path, {"aws:region": "us-east-1",
+                                                   "org-policies:attachments": attachments})
+
+
+def reconfigure(tmp_path: Path, attachments: dict[str, Any]) -> None:
+    automation.write_config(tmp_path, "e2e", {"aws:region": "us-east-1",
+                                              "org-policies:attachments": attachments})
+
+
+def failure(fn) -> str:
+    with pytest.raises(auto.CommandError) as err:
+        fn()
+    return re.sub(r"\s+", " ", str(err.value))
+
+
+def changes(endpoint: Any) -> dict[str, int]:
+    calls = endpoint.control.calls()
+    return {op: calls.get(op, 0) for op in ("AttachPolicy", "DetachPolicy") if calls.get(op)}
+
+
+def test_sample_stack_up_then_nothing_to_change(tmp_path, endpoint, org, orgs_client):
+    config = automation.stack_config_file(ROOT / "Pulumi.local.yaml")
+    st = automation.open_stack("local", tmp_path, config)
+    result = st.up()
+    assert result.summary.resource_changes == {"create": 6}
+    assert result.outputs["attachments"].value["sandbox-1"] == ["DenyRootUser"]
+    assert scps(orgs_client, org["accounts"]["sandbox-1"]) == {"FullAWSAccess", "DenyRootUser"}
+    assert changes(endpoint) == {"AttachPolicy": 4}  # DenyLeaveOrganization was adopted, not attached
+    endpoint.control.reset_calls()
+    assert st.preview().change_summary == {"same": 6}
+    assert changes(endpoint) == {}
+
+
+def test_preview_fails_before_a_target_loses_its_last_scp(tmp_path, endpoint, org, orgs_client):
+    sandbox = org["accounts"]["sandbox-1"]
+    st = stack(tmp_path, {"sandbox-1": ["DenyRootUser"], "Root/Workloads": ["RestrictRegions"]})
+    st.up()
+    orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=sandbox)  # DenyRootUser is now its only SCP
+    reconfigure(tmp_path, {"Root/Workloads": ["RestrictRegions"]})
+    endpoint.control.reset_calls()
+
+    message = failure(st.preview)
+    assert f'before hook "{DELETE_HOOK}" failed' in message
+    assert f"DenyRootUser ({org['policies']['DenyRootUser']})" in message and sandbox in message
+    assert "last service control policy" in message and "skip_destroy=True" in message
+    assert changes(endpoint) == {}
+    assert endpoint.control.calls().get("ListPoliciesForTarget") == 1  # one list, for the one affected target
+
+    message = failure(lambda: st.up())  # `pulumi up` refuses at the same point, before any change
+    assert f'before hook "{DELETE_HOOK}" failed' in message
+    assert scps(orgs_client, sandbox) == {"DenyRootUser"} and changes(endpoint) == {}
+
+
+def test_the_same_change_with_a_replacement_scp_passes_preview_and_up(tmp_path, endpoint, org, orgs_client):
+    sandbox = org["accounts"]["sandbox-1"]
+    st = stack(tmp_path, {"sandbox-1": ["DenyRootUser"]})
+    st.up()
+    orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=sandbox)
+    reconfigure(tmp_path, {"sandbox-1": ["RestrictRegions"]})
+    assert st.preview().change_summary == {"create": 1, "delete": 1, "same": 1}
+    assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 1}
+    assert scps(orgs_client, sandbox) == {"RestrictRegions"}
+
+
+def test_refresh_drops_an_attachment_detached_out_of_band(tmp_path, endpoint, org, orgs_client):
+    st = stack(tmp_path, {"Root/Workloads": ["RestrictRegions", "DenyRootUser"]})
+    st.up()
+    orgs_client.detach_policy(PolicyId=org["policies"]["RestrictRegions"], TargetId=org["ous"]["Root/Workloads"])
+    result = st.refresh()
+    assert result.summary.resource_changes.get("delete") == 1
+    assert st.preview().change_summary == {"create": 1, "same": 2}
+    st.up()
+    assert scps(orgs_client, org["ous"]["Root/Workloads"]) == {"FullAWSAccess", "RestrictRegions", "DenyRootUser"}
+
+
+def test_import_adopts_an_existing_attachment_by_id(tmp_path, endpoint, org, orgs_client):
+    root = org["root"]
+    st = stack(tmp_path, {root: [{"policy": org["policies"]["DenyLeaveOrganization"], "import": True}]})
+    assert st.up().summary.resource_changes == {"create": 2}  # the stack and the attachment
+    assert changes(endpoint) == {}
+    exported = st.export_stack().deployment["resources"]
+    ids = [r.get("id") for r in exported if r["type"].endswith("PolicyAttachment")]
+    assert ids == [f"{root}:{org['policies']['DenyLeaveOrganization']}"]
+    reconfigure(tmp_path, {root: [org["policies"]["DenyLeaveOrganization"]]})  # the import flag may go
+    assert st.preview().change_summary == {"same": 2}
+
+
+def test_plain_declaration_of_an_existing_attachment_fails_preview_with_the_import_option(tmp_path, org):
+    st = stack(tmp_path, {"Root": ["DenyLeaveOrganization"]})
+    message = failure(st.preview)
+    assert f'import_="{org["root"]}:{org["policies"]["DenyLeaveOrganization"]}"' in message
+    assert "Traceback" not in message
+
+
+def test_a_replace_at_five_scps_is_refused_at_preview(tmp_path, endpoint, org, orgs_client):
+    """A true replacement (policy_id of one resource changes): Pulumi creates the
+    new attachment before deleting the old one, so it needs a sixth slot."""
+    target = org["accounts"]["dev-app"]
+    extra = [orgs_client.create_policy(Name=f"Extra{n}", Description="x", Type=SCP,
+                                       Content='{"Version":"2012-10-17","Statement":[]}')
+             ["Policy"]["PolicySummary"]["Id"] for n in range(3)]
+    for policy in extra:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    chosen = {"policy": org["policies"]["RestrictRegions"]}
+
+    def program() -> None:
+        provider.register_guard()
+        provider.PolicyAttachment("slot", policy_id=chosen["policy"], target_id=target)
+
+    st = inline_stack(tmp_path, program)
+    st.up()
+    assert len(scps(orgs_client, target)) == 5
+    chosen["policy"] = org["policies"]["DenyRootUser"]
+    endpoint.control.reset_calls()
+    message = failure(st.preview)
+    assert f'before hook "{CREATE_HOOK}" failed' in message
+    assert "at most 5" in message and "delete_before_replace=True" in message
+    assert changes(endpoint) == {}
+
+
+def test_a_replace_of_a_targets_only_scp_passes(tmp_path, endpoint, org, orgs_client):
+    """The old half's delete is checked with the new half counted."""
+    target = org["accounts"]["sandbox-1"]
+    chosen = {"policy": org["policies"]["DenyRootUser"]}
+
+    def program() -> None:
+        provider.register_guard()
+        provider.PolicyAttachment("slot", policy_id=chosen["policy"], target_id=target)
+
+    st = inline_stack(tmp_path, program)
+    st.up()
+    orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=target)
+    chosen["policy"] = org["policies"]["RestrictRegions"]
+    assert st.preview().change_summary == {"replace": 1, "same": 1}
+    st.up()
+    assert scps(orgs_client, target) == {"RestrictRegions"}
+
+
+def test_destroy_needs_run_program_and_then_detaches(tmp_path, endpoint, org, orgs_client):
+    config = automation.stack_config_file(ROOT / "Pulumi.local.yaml")
+    st = automation.open_stack("local", tmp_path, config)
+    st.up()
+    message = failure(st.destroy)
+    assert "--run-program" in message
+    assert st.destroy(run_program=True).summary.resource_changes["delete"] == 6
+    assert scps(orgs_client, org["accounts"]["sandbox-1"]) == {"FullAWSAccess"}
+    assert scps(orgs_client, org["root"]) == {"FullAWSAccess", "DenyLeaveOrganization"}  # skip_destroy
+
+
+def test_destroy_refuses_a_targets_last_scp_and_points_to_skip_destroy(tmp_path, endpoint, org, orgs_client):
+    sandbox = org["accounts"]["sandbox-1"]
+    st = stack(tmp_path, {"sandbox-1": ["DenyRootUser"]})
+    st.up()
+    orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=sandbox)
+    endpoint.control.reset_calls()
+    message = failure(lambda: st.destroy(run_program=True))
+    assert f'before hook "{DELETE_HOOK}" failed' in message and "skip_destroy=True" in message
+    assert scps(orgs_client, sandbox) == {"DenyRootUser"} and changes(endpoint) == {}
+
+
+def inline_stack(tmp_path: Path, program) -> auto.Stack:
+    automation.require_cli()
+    options = auto.LocalWorkspaceOptions(
+        work_dir=str(tmp_path), env_vars=automation.engine_env(tmp_path / "state"),
+        project_settings=auto.ProjectSettings(name="guard-e2e", runtime="python"))
+    return auto.create_or_select_stack(stack_name="e2e", project_name="guard-e2e", program=program, opts=options)
