@@ -14,7 +14,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pulumi
 import pytest
 from pulumi import automation as auto
 
@@ -145,13 +144,7 @@ def test_a_replace_at_five_scps_is_refused_at_preview(tmp_path, endpoint, org, o
              ["Policy"]["PolicySummary"]["Id"] for n in range(3)]
     for policy in extra:
         orgs_client.attach_policy(PolicyId=policy, TargetId=target)
-    chosen = {"policy": org["policies"]["RestrictRegions"]}
-
-    def program() -> None:
-        provider.register_guard()
-        provider.PolicyAttachment("slot", policy_id=chosen["policy"], target_id=target)
-
-    st = inline_stack(tmp_path, program)
+    st, chosen = slot_stack(tmp_path, target, org["policies"]["RestrictRegions"])
     st.up()
     assert len(scps(orgs_client, target)) == 5
     chosen["policy"] = org["policies"]["DenyRootUser"]
@@ -165,13 +158,7 @@ def test_a_replace_at_five_scps_is_refused_at_preview(tmp_path, endpoint, org, o
 def test_a_replace_of_a_targets_only_scp_passes(tmp_path, endpoint, org, orgs_client):
     """The old half's delete is checked with the new half counted."""
     target = org["accounts"]["sandbox-1"]
-    chosen = {"policy": org["policies"]["DenyRootUser"]}
-
-    def program() -> None:
-        provider.register_guard()
-        provider.PolicyAttachment("slot", policy_id=chosen["policy"], target_id=target)
-
-    st = inline_stack(tmp_path, program)
+    st, chosen = slot_stack(tmp_path, target, org["policies"]["DenyRootUser"])
     st.up()
     orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=target)
     chosen["policy"] = org["policies"]["RestrictRegions"]
@@ -202,9 +189,18 @@ def test_destroy_refuses_a_targets_last_scp_and_points_to_skip_destroy(tmp_path,
     assert scps(orgs_client, sandbox) == {"DenyRootUser"} and changes(endpoint) == {}
 
 
-def inline_stack(tmp_path: Path, program) -> auto.Stack:
+def slot_stack(tmp_path: Path, target: str, policy: str) -> tuple[auto.Stack, dict[str, str]]:
+    """A program of one PolicyAttachment ("slot") on ``target``; set
+    ``chosen["policy"]`` to change its policy_id, which replaces it."""
+    chosen = {"policy": policy}
+
+    def program() -> None:
+        provider.register_guard()
+        provider.PolicyAttachment("slot", policy_id=chosen["policy"], target_id=target)
+
     automation.require_cli()
     options = auto.LocalWorkspaceOptions(
         work_dir=str(tmp_path), env_vars=automation.engine_env(tmp_path / "state"),
         project_settings=auto.ProjectSettings(name="guard-e2e", runtime="python"))
-    return auto.create_or_select_stack(stack_name="e2e", project_name="guard-e2e", program=program, opts=options)
+    return (auto.create_or_select_stack(stack_name="e2e", project_name="guard-e2e", program=program, opts=options),
+            chosen)
