@@ -22,7 +22,10 @@ from .org import OrgShape, all_targets, client, serving
 #: What an operation cannot do with fewer calls: create needs AttachPolicy and,
 #: for its outputs (type, name), one DescribePolicy per policy per process;
 #: delete needs DetachPolicy only, since AWS itself refuses a target's last SCP.
-MINIMAL_CALLS = {"create": 2, "read": 1, "update": 0, "delete": 1}
+#: The fewest calls each operation's behaviour needs. delete: DetachPolicy, and for an
+#: SCP first ListPoliciesForTarget, because the provider must refuse a target's last SCP
+#: *without* calling DetachPolicy (AWS's own refusal is only the backstop for races).
+MINIMAL_CALLS = {"create": 2, "read": 1, "update": 0, "delete": 2}
 
 
 @dataclass(frozen=True)

@@ -192,10 +192,16 @@ class OrganizationsApi:
         """Policies of ``policy_type`` attached directly to the target (every
         page), or None when the target does not exist."""
         def list_all() -> list[PolicySummary]:
-            pages = self.client.get_paginator("list_policies_for_target").paginate(
-                TargetId=target_id, Filter=policy_type
-            )
-            return [_summary(item) for page in pages for item in page.get("Policies", [])]
+            # NextToken by hand: botocore builds a new paginator class on every
+            # get_paginator() call, which costs more than this call's usual one page.
+            found: list[PolicySummary] = []
+            request = {"TargetId": target_id, "Filter": policy_type}
+            while True:
+                page = self.client.list_policies_for_target(**request)
+                found.extend(_summary(item) for item in page.get("Policies", []))
+                if not page.get("NextToken"):
+                    return found
+                request["NextToken"] = page["NextToken"]
 
         try:
             return self.retry.call("ListPoliciesForTarget", list_all)

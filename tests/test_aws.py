@@ -91,3 +91,20 @@ def test_retries_exhausted_names_the_operation(api, org, endpoint):
         api.detach_policy("p-FullAWSAccess", org["root"])
     assert "DetachPolicy" in str(err.value) and "3 attempts" in str(err.value)
     assert endpoint.control.calls()["DetachPolicy"] == 3
+
+
+def test_policies_for_target_follows_next_token():
+    """The endpoint (moto) answers in one page; AWS pages: Stubber gives the second page."""
+    from botocore.stub import Stubber
+
+    api = OrganizationsApi(retry=RetryPolicy(sleep=lambda _: None))
+    page = lambda ids: [{"Id": i, "Arn": "arn:aws:organizations::1:policy/" + i, "Name": i,
+                         "Description": "", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False} for i in ids]
+    with Stubber(api.client) as stub:
+        stub.add_response("list_policies_for_target", {"Policies": page(["p-aaaaaaaa"]), "NextToken": "t1"},
+                          {"TargetId": "r-ab12", "Filter": "SERVICE_CONTROL_POLICY"})
+        stub.add_response("list_policies_for_target", {"Policies": page(["p-bbbbbbbb"])},
+                          {"TargetId": "r-ab12", "Filter": "SERVICE_CONTROL_POLICY", "NextToken": "t1"})
+        found = api.policies_for_target("r-ab12", "SERVICE_CONTROL_POLICY")
+        stub.assert_no_pending_responses()
+    assert [p.id for p in found] == ["p-aaaaaaaa", "p-bbbbbbbb"]
