@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 import boto3
 from botocore.config import Config as BotocoreConfig
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from . import errors, ids
 from .retry import RetryPolicy, error_code
@@ -47,6 +47,9 @@ TARGET_MISSING = frozenset(
         "ParentNotFoundException",
     }
 )
+
+#: Failures after which AWS may or may not have applied the request.
+AMBIGUOUS_FAILURES = frozenset({"ServiceException", "InternalFailure", "InternalError"})
 
 MIN_REASON = "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
 #: InvalidInputException's reason for an AWS-managed policy that cannot be detached.
@@ -140,23 +143,27 @@ class OrganizationsApi:
         """Attach ``policy_id`` to ``target_id``; exactly once even when retried.
 
         Raises AlreadyAttachedError if the attachment existed before this call,
-        and the specific error for every other refusal. A Duplicate answer to a
-        *retried* request means an earlier attempt of ours went through (the
-        answer was lost on the way back), so it counts as success.
+        and the specific error for every other refusal. A Duplicate answer after
+        an attempt that failed *ambiguously* (a ServiceException, or a transport
+        error or 5xx that botocore retried) means that attempt went through and
+        only its answer was lost, so it counts as success. After refusals that
+        change nothing (ConcurrentModification, throttling) a Duplicate is a
+        real one.
         """
-        attempts = 0
+        ambiguous = False  # an earlier attempt failed in a way that may have applied it
 
         def attach() -> None:
-            nonlocal attempts
-            attempts += 1
-            self.client.attach_policy(PolicyId=policy_id, TargetId=target_id)
+            nonlocal ambiguous
+            try:
+                self.client.attach_policy(PolicyId=policy_id, TargetId=target_id)
+            except ClientError as err:
+                ambiguous = ambiguous or error_code(err) in AMBIGUOUS_FAILURES or _botocore_retries(err) > 0
+                raise
 
         try:
-            self.retry.call("AttachPolicy", attach)
+            self._call("AttachPolicy", attach)
         except ClientError as err:
-            code = error_code(err)
-            retried = attempts > 1 or _botocore_retries(err) > 0
-            if code == "DuplicatePolicyAttachmentException" and retried:
+            if error_code(err) == "DuplicatePolicyAttachmentException" and ambiguous:
                 return
             raise self.translate(err, "AttachPolicy", policy_id=policy_id, target_id=target_id) from err
 
@@ -164,7 +171,7 @@ class OrganizationsApi:
         """Detach; True if this call detached it, False if it was already gone
         (not attached, or the policy or target no longer exists)."""
         try:
-            self.retry.call(
+            self._call(
                 "DetachPolicy",
                 lambda: self.client.detach_policy(PolicyId=policy_id, TargetId=target_id),
             )
@@ -179,7 +186,7 @@ class OrganizationsApi:
     def describe_policy(self, policy_id: str) -> Optional[PolicySummary]:
         """The policy's summary, or None when no such policy exists."""
         try:
-            answer = self.retry.call(
+            answer = self._call(
                 "DescribePolicy", lambda: self.client.describe_policy(PolicyId=policy_id)
             )
         except ClientError as err:
@@ -204,7 +211,7 @@ class OrganizationsApi:
                 request["NextToken"] = page["NextToken"]
 
         try:
-            return self.retry.call("ListPoliciesForTarget", list_all)
+            return self._call("ListPoliciesForTarget", list_all)
         except ClientError as err:
             if error_code(err) in TARGET_MISSING:
                 return None
@@ -213,7 +220,7 @@ class OrganizationsApi:
     def root(self) -> RootSummary:
         """The organization's (single) root and its enabled policy types."""
         try:
-            answer = self.retry.call("ListRoots", lambda: self.client.list_roots())
+            answer = self._call("ListRoots", lambda: self.client.list_roots())
         except ClientError as err:
             raise self.translate(err, "ListRoots") from err
         root = answer["Roots"][0]
@@ -221,6 +228,15 @@ class OrganizationsApi:
             t["Type"] for t in root.get("PolicyTypes", []) if t.get("Status") == "ENABLED"
         )
         return RootSummary(id=root["Id"], enabled_types=enabled)
+
+    def _call(self, operation: str, fn: Callable[[], Any]) -> Any:
+        """Run one call with the bounded retry; a failure to reach AWS at all
+        (no credentials, unknown profile, endpoint unreachable) becomes
+        AwsConnectionError. AWS's own answers stay ClientErrors for the caller."""
+        try:
+            return self.retry.call(operation, fn)
+        except BotoCoreError as err:
+            raise errors.AwsConnectionError(operation=operation, detail=str(err)) from err
 
     # -- errors ----------------------------------------------------------------
 
@@ -269,7 +285,12 @@ class OrganizationsApi:
             return errors.AccessDeniedError(operation=operation, detail=_message(err))
         if code == "AWSOrganizationsNotInUseException":
             return errors.OrganizationsNotInUseError(operation=operation)
-        return errors.AwsCallError(operation=operation, code=code or "an unknown error", message=_message(err))
+        return errors.AwsCallError(
+            operation=operation,
+            code=code or "an unknown error",
+            message=_message(err),
+            subject=_subject(policy_id, target_id),
+        )
 
     def _limit_error(self, policy_id: str, target_id: str) -> errors.PolicyAttachmentError:
         summary = self._quiet(lambda: self.describe_policy(policy_id))
@@ -299,6 +320,11 @@ def _summary(item: dict[str, Any]) -> PolicySummary:
         id=item["Id"], name=item.get("Name", ""), type=item.get("Type", ""),
         aws_managed=bool(item.get("AwsManaged", False)),
     )
+
+
+def _subject(policy_id: str, target_id: str) -> str:
+    parts = [f"policy {policy_id}" if policy_id else "", f"target {target_id}" if target_id else ""]
+    return " and ".join(p for p in parts if p) or "the organization"
 
 
 def _message(err: ClientError) -> str:

@@ -43,9 +43,10 @@ class AlreadyAttachedError(PolicyAttachmentError):
     fmt = (
         "Policy {policy_id} is already attached to {target_id}, so there is nothing to "
         "create (AWS attaches FullAWSAccess to every root, OU and account by itself). "
-        "To manage the existing attachment, import it by adding "
-        'opts=pulumi.ResourceOptions(import_="{target_id}:{policy_id}") to this resource; '
-        "otherwise remove it from the program."
+        "To manage the existing attachment, import it: in this project's stack config "
+        "write the item as {{policy: <name or ID>, import: true}}; in code add "
+        'opts=pulumi.ResourceOptions(import_="{target_id}:{policy_id}") to this resource. '
+        "Otherwise remove it from the program."
     )
 
 
@@ -76,8 +77,9 @@ class LastPolicyError(PolicyAttachmentError):
         "attached to that target, and AWS requires every root, OU and account to keep at "
         "least {minimum} attached at all times. Ways out: attach a replacement "
         "{type_label} to {target_id} in the same update (declare its PolicyAttachment); "
-        "or keep this attachment in the program; or set skip_destroy=True on it so Pulumi "
-        "forgets it and leaves it attached in AWS."
+        "or keep this attachment in the program; or first set skip_destroy=True on it "
+        "(config: skip_destroy: true) and run `pulumi up`, after which removing it leaves "
+        "it attached in AWS."
     )
 
 
@@ -88,10 +90,10 @@ class PolicyLimitExceededError(PolicyAttachmentError):
     fmt = (
         "Refusing to attach {policy_id} to {target_id}: the target would carry "
         "{count} {type_label}s ({attached}), and AWS allows at most {maximum}. "
-        "Pulumi attaches a replacement before it detaches the old policy, so replacing "
-        "one of {maximum} needs a free slot: set "
-        "opts=pulumi.ResourceOptions(delete_before_replace=True) on the attachment being "
-        "replaced, or detach a policy from {target_id} in an earlier update."
+        "Pulumi attaches new policies before it detaches removed ones, so swapping one of "
+        "{maximum} needs a free slot: remove a policy from {target_id} in an earlier "
+        "update, or, for a resource whose policy_id or target_id changes (a replace), set "
+        "opts=pulumi.ResourceOptions(delete_before_replace=True) on it."
     )
 
 
@@ -110,8 +112,8 @@ class PolicyNotFoundError(PolicyAttachmentError):
 
     fmt = (
         "Policy {policy_id} does not exist in this organization. Check the ID "
-        "(aws organizations list-policies --filter SERVICE_CONTROL_POLICY), or create the "
-        "policy before attaching it."
+        "(aws organizations list-policies --filter <POLICY_TYPE>, e.g. "
+        "SERVICE_CONTROL_POLICY), or create the policy before attaching it."
     )
 
 
@@ -161,13 +163,33 @@ class RetriesExhaustedError(PolicyAttachmentError):
 
     fmt = (
         "AWS Organizations {operation} kept failing with {code} after {attempts} attempts "
-        "over {elapsed:.0f}s: the organization is busy (other policy changes in progress "
-        "or throttling). Nothing was changed by the failed attempts; run the update again "
-        "later."
+        "over {elapsed:.0f}s: the organization is busy (other policy changes in progress, "
+        "or throttling) or AWS is having trouble. Run the update again later; run "
+        "`pulumi refresh` first if it was a ServiceException, which may have applied."
     )
 
 
 class AwsCallError(PolicyAttachmentError):
     """Raised for an AWS error this package has no specific advice for."""
 
-    fmt = "AWS Organizations {operation} failed with {code}: {message}"
+    fmt = (
+        "AWS Organizations {operation} on {subject} failed with {code}: {message}. "
+        "Check the IDs and the organization's state in the AWS console or CLI "
+        "(aws organizations {cli_hint}); if they are right and this persists, run with "
+        "the same credentials from the AWS CLI to see AWS's full answer."
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("subject", "the organization")
+        kwargs.setdefault("cli_hint", "list-roots")
+        super().__init__(**kwargs)
+
+
+class AwsConnectionError(PolicyAttachmentError):
+    """Raised when AWS could not be called at all (credentials, profile, network)."""
+
+    fmt = (
+        "Could not call AWS Organizations {operation}: {detail}. Check the credentials "
+        "(aws sts get-caller-identity), the profile (AWS_PROFILE or aws:profile), the region "
+        "(aws:region) and, for a local endpoint, AWS_ENDPOINT_URL_ORGANIZATIONS."
+    )

@@ -27,6 +27,7 @@ a worker thread so parallel hooks do not block each other.
 from __future__ import annotations
 
 import asyncio
+import copy
 import threading
 from collections import defaultdict
 from collections.abc import Mapping
@@ -37,9 +38,9 @@ import pulumi
 
 from . import errors, ids, rules
 from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_label
-from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, is_engine_unknown, known
+from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
-from .resource import last_policy_error
+from .resource import PROVIDER_KEY, last_policy_error
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
 BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
@@ -88,7 +89,7 @@ def reset_ledger(api: Optional[OrganizationsApi] = None) -> Ledger:
 async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
     """Refuse to delete an attachment whose detach would leave its target
     without the minimum of its policy type (the target's last SCP)."""
-    outs = _plain(args.old_outputs or args.old_inputs or {})
+    outs = await _plain(args.old_outputs or args.old_inputs or {})
     if outs.get(SKIP_DESTROY) is True:
         return
     target_id, policy_id = outs.get(TARGET_ID), outs.get(POLICY_ID)
@@ -128,7 +129,7 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
 async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
     """Refuse an attachment that would put more policies of its type on the
     target than AWS allows, counting this run's earlier approvals."""
-    ins = _plain(args.new_inputs or {})
+    ins = await _plain(args.new_inputs or {})
     target_id, policy_id = ins.get(TARGET_ID), ins.get(POLICY_ID)
     book = ledger()
     if not known(target_id, is_engine_unknown):
@@ -147,7 +148,7 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
         return  # the provider's check reports the unknown target
     key = (target_id, summary.type)
     with book.lock:
-        after = rules.remaining_after_detach(
+        after = rules.attached_after(
             (p.id for p in attached), book.attaches[key] | {policy_id}, book.detaches[key]
         )
         if rules.attach_exceeds_maximum(summary.type, after):
@@ -199,9 +200,10 @@ def with_guard_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceO
     """``opts`` with the guard hooks bound, keeping the user's own hooks."""
     before_delete, before_create = register_guard()
     ours = pulumi.ResourceHookBinding(before_delete=[before_delete], before_create=[before_create])
-    opts = opts or pulumi.ResourceOptions()
-    merged = pulumi.ResourceHookBinding.merge(opts.hooks, ours)
-    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(hooks=merged))
+    opts = copy.copy(opts) if opts is not None else pulumi.ResourceOptions()
+    # Set, not ResourceOptions.merge: merge would add the user's hooks a second time.
+    opts.hooks = pulumi.ResourceHookBinding.merge(opts.hooks, ours)
+    return opts
 
 
 def in_program_run() -> bool:
@@ -210,7 +212,14 @@ def in_program_run() -> bool:
     return pulumi.runtime.settings.get_monitor() is not None
 
 
-def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if not isinstance(v, pulumi.Output)}
-
-
+async def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The hook's values as plain Python: secrets (which the SDK hands to hooks
+    as secret Outputs) unwrapped, unknowns as the engine's unknown marker."""
+    plain: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == PROVIDER_KEY:
+            continue
+        if isinstance(value, pulumi.Output):
+            value = await value.future() if await value.is_known() else UNKNOWN
+        plain[key] = value
+    return plain

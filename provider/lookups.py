@@ -43,11 +43,6 @@ class Lookups:
             lambda: self.api.policies_for_target(target_id, policy_type),
         )
 
-    def remember_policy(self, summary: PolicySummary) -> None:
-        """Record a policy learned from another answer (e.g. a list), saving a call."""
-        with self._lock:
-            self._values.setdefault(("policy", summary.id), summary)
-
     def _once(self, key: Hashable, fetch: Callable[[], Any]) -> Any:
         with self._lock:
             if key in self._values:

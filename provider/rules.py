@@ -61,6 +61,16 @@ def remaining_after_detach(
     return frozenset(attached).union(declared).difference(detached)
 
 
+def attached_after(
+    attached: Iterable[str],
+    attaching: Iterable[str],
+    detached: Iterable[str],
+) -> frozenset[str]:
+    """Distinct policies a target carries after ``attaching`` (each counted once,
+    whether AWS already has it or not) and ``detached`` (already approved)."""
+    return frozenset(attached).union(attaching).difference(detached)
+
+
 def detach_leaves_too_few(policy_type: str, remaining: Set[str]) -> bool:
     """True when a target left with ``remaining`` policies of ``policy_type`` would
     be below AWS's minimum for that type (an SCP target with no SCP)."""

@@ -186,7 +186,31 @@ def test_replace_at_five_scps_is_refused_unless_delete_before_replace(ledger, or
 def test_unknown_target_or_policy_is_left_to_the_providers_check(ledger, org, calls):
     run(guard.guard_before_create(create_args("p-doesnotexist1", org["root"])))
     run(guard.guard_before_create(create_args("p-FullAWSAccess", "ou-zzzz-zzzzzzzz")))
-    assert "AttachPolicy" not in calls()
+    assert not any(ledger.attaches.values())  # neither is approved, nor refused here
+    assert calls() == {"DescribePolicy": 2, "ListPoliciesForTarget": 1}
+
+
+def test_secret_ids_are_unwrapped_not_skipped(ledger, org):
+    """The SDK hands secret values to hooks as secret Outputs."""
+    target = org["accounts"]["sandbox-1"]
+
+    async def with_secret_target():
+        args = delete_args("p-FullAWSAccess", target)
+        args.old_outputs["target_id"] = pulumi.Output.secret(target)
+        await guard.guard_before_delete(args)
+
+    with pytest.raises(LastPolicyError):
+        run(with_secret_target())
+
+
+def test_unknowns_as_the_sdk_deserializes_them(ledger, org, capsys):
+    """keep_unknowns=True gives pulumi.output.Unknown objects, not the sentinel string."""
+    from pulumi.output import Unknown
+
+    target = org["accounts"]["sandbox-1"]
+    run(guard.guard_before_create(create_args(Unknown(), target)))
+    run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
+    assert "not known until it is created" in capsys.readouterr().err
 
 
 def test_preview_calls_one_list_per_affected_target_and_none_elsewhere(ledger, org, orgs_client, calls):

@@ -18,6 +18,8 @@ from typing import Any, Callable, Optional
 from unittest import mock
 
 import pulumi
+
+import provider
 import pytest
 import yaml
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
@@ -169,6 +171,18 @@ def test_ids_need_no_aws_call_and_name_each_attachment_target_slash_policy() -> 
     }
     assert run.exports["attachments"] == {
         ACCOUNT: ["p-examplepolicy1"], OU: ["p-FullAWSAccess", "p-examplepolicy1"]}
+
+
+def test_the_users_own_hooks_are_kept_once_next_to_the_guards() -> None:
+    def declare_with_user_hooks() -> None:
+        mine = pulumi.ResourceHook("my-audit", lambda args: None)
+        provider.PolicyAttachment("mine", policy_id="p-examplepolicy1", target_id=OU,
+                                  opts=pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(
+                                      before_delete=[mine], before_create=[mine])))
+
+    run = run_program({}, api=NoAws(), before=declare_with_user_hooks)
+    assert run.monitor.bindings["mine"] == {"before_delete": ["my-audit", BEFORE_DELETE_HOOK],
+                                            "before_create": ["my-audit", BEFORE_CREATE_HOOK]}
 
 
 def test_import_true_adopts_through_the_import_id_input() -> None:
