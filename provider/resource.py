@@ -9,8 +9,10 @@ builds its AWS layer after unpickling, in ``configure()`` or on first use.
 from __future__ import annotations
 
 import copy
+import functools
 import threading
-from typing import Any, Optional
+from collections.abc import Callable
+from typing import Any, Optional, TypeVar
 
 import pulumi
 from pulumi.dynamic import (
@@ -36,6 +38,7 @@ IMPORT_ID = "import_id"
 OUTPUT_KEYS = ("policy_id", "target_id", "skip_destroy", "target_type", "policy_type", "policy_name")
 
 _RUNTIME_LOCK = threading.Lock()
+T = TypeVar("T")
 
 
 class _Runtime:
@@ -44,6 +47,26 @@ class _Runtime:
     def __init__(self, settings: AwsSettings, retry: Optional[RetryPolicy] = None) -> None:
         self.api = OrganizationsApi(settings, retry or RetryPolicy())
         self.lookups = Lookups(self.api)
+
+
+def _reported(method: Callable[..., T]) -> Callable[..., T]:
+    """Present this package's errors to the engine as their message alone.
+
+    The SDK's provider host reports an exception as ``traceback.format_exc()``;
+    with the AWS error chained below ours (``raise ... from err``, which the
+    library layers keep for callers) a one-line refusal becomes forty lines of
+    botocore frames. At this boundary the message already says everything the
+    chained error did, so it is raised again without chain or inner frames.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except errors.PolicyAttachmentError as err:
+            raise err.with_traceback(None) from None
+
+    return wrapper
 
 
 class PolicyAttachmentProvider(ResourceProvider):
@@ -137,6 +160,7 @@ class PolicyAttachmentProvider(ResourceProvider):
 
     # -- apply -----------------------------------------------------------------
 
+    @_reported
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Attach, or with ``import_id`` adopt the existing attachment (no AttachPolicy)."""
         policy_id, target_id = props[POLICY_ID], props[TARGET_ID]
@@ -166,6 +190,7 @@ class PolicyAttachmentProvider(ResourceProvider):
             raise errors.NothingToImportError(policy_id=policy_id, target_id=target_id, policy=policy.display)
         return found
 
+    @_reported
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """Works from the ID alone (import). One ListPoliciesForTarget when the
         policy type is known from state; one DescribePolicy more otherwise."""
@@ -186,12 +211,14 @@ class PolicyAttachmentProvider(ResourceProvider):
         inputs = {POLICY_ID: policy_id, TARGET_ID: target_id, SKIP_DESTROY: skip_destroy}
         return ReadResult(id_, outs, inputs)
 
+    @_reported
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Only skip_destroy can change in place; nothing in AWS changes."""
         outs = {key: olds.get(key) for key in OUTPUT_KEYS}
         outs[SKIP_DESTROY] = bool(news.get(SKIP_DESTROY, False))
         return UpdateResult(outs)
 
+    @_reported
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Detach, unless skip_destroy. Refuses (without calling DetachPolicy) a
         detach that would leave the target below its type's minimum. Already
