@@ -40,6 +40,7 @@ from . import errors, ids, rules
 from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_label
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
+from .retry import retry_from_config
 from .resource import PROVIDER_KEY, last_policy_error
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
@@ -65,14 +66,19 @@ _ledger_lock = threading.Lock()
 
 
 def ledger() -> Ledger:
-    """This run's ledger, created on first use with the stack's AWS settings."""
+    """This run's ledger, created on first use with the stack's AWS and retry settings."""
     global _ledger
     with _ledger_lock:
         if _ledger is None:
-            config = pulumi.Config("aws")
-            settings = AwsSettings.from_config(lambda key: config.get(key.split(":", 1)[1]))
-            _ledger = Ledger(Lookups(OrganizationsApi(settings)))
+            settings = AwsSettings.from_config(_stack_config)
+            _ledger = Ledger(Lookups(OrganizationsApi(settings, retry_from_config(_stack_config))))
         return _ledger
+
+
+def _stack_config(key: str) -> Any:
+    """A namespaced stack config value (``aws:region``), as the provider's configure sees it."""
+    namespace, name = key.split(":", 1)
+    return pulumi.Config(namespace).get(name)
 
 
 def reset_ledger(api: Optional[OrganizationsApi] = None) -> Ledger:
