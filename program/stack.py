@@ -23,6 +23,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 import provider
+from provider.guard import stack_config
 from provider.aws import AwsSettings, OrganizationsApi
 
 from .config import ATTACHMENTS, NAMESPACE, POLICIES, ProgramConfig, check_keys, parse_config
@@ -53,8 +54,7 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
 
 def aws_settings() -> AwsSettings:
     """Region and profile from the stack config (``aws:region``, ``aws:profile``)."""
-    aws = pulumi.Config("aws")
-    return AwsSettings.from_config(lambda key: aws.get(key.split(":", 1)[1]))
+    return AwsSettings.from_config(stack_config)
 
 
 def read_config() -> ProgramConfig:

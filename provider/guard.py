@@ -70,12 +70,12 @@ def ledger() -> Ledger:
     global _ledger
     with _ledger_lock:
         if _ledger is None:
-            settings = AwsSettings.from_config(_stack_config)
-            _ledger = Ledger(Lookups(OrganizationsApi(settings, retry_from_config(_stack_config))))
+            settings = AwsSettings.from_config(stack_config)
+            _ledger = Ledger(Lookups(OrganizationsApi(settings, retry_from_config(stack_config))))
         return _ledger
 
 
-def _stack_config(key: str) -> Any:
+def stack_config(key: str) -> Any:
     """A namespaced stack config value (``aws:region``), as the provider's configure sees it."""
     namespace, name = key.split(":", 1)
     return pulumi.Config(namespace).get(name)
@@ -154,7 +154,7 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
         return  # the provider's check reports the unknown target
     key = (target_id, summary.type)
     with book.lock:
-        after = rules.attached_after(
+        after = rules.remaining_after_detach(
             (p.id for p in attached), book.attaches[key] | {policy_id}, book.detaches[key]
         )
         if rules.attach_exceeds_maximum(summary.type, after):

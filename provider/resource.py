@@ -178,11 +178,11 @@ class PolicyAttachmentProvider(ResourceProvider):
         return CreateResult(ids.attachment_id(target_id, policy_id), outs)
 
     def _adopt(self, policy_id: str, target_id: str) -> PolicySummary:
-        api = self._rt.api
-        policy = api.describe_policy(policy_id)
+        """The existing attachment's policy; the target's list is asked afresh."""
+        policy = self._rt.lookups.policy(policy_id)  # usually cached by check
         if policy is None:
             raise errors.PolicyNotFoundError(policy_id=policy_id)
-        attached = api.policies_for_target(target_id, policy.type)
+        attached = self._rt.api.policies_for_target(target_id, policy.type)
         if attached is None:
             raise errors.TargetNotFoundError(target_id=target_id, target_kind=target_kind(target_id))
         found = next((p for p in attached if p.id == policy_id), None)

@@ -57,18 +57,10 @@ def remaining_after_detach(
     declared: Iterable[str],
     detached: Iterable[str],
 ) -> frozenset[str]:
-    """Policies a target keeps: (attached now ∪ declared to stay or arrive) − detached."""
+    """Policies a target carries after a run: (attached now ∪ declared to stay or
+    arrive) − detached, each counted once. Judges detaches (too few left?) and
+    attaches (too many?) alike."""
     return frozenset(attached).union(declared).difference(detached)
-
-
-def attached_after(
-    attached: Iterable[str],
-    attaching: Iterable[str],
-    detached: Iterable[str],
-) -> frozenset[str]:
-    """Distinct policies a target carries after ``attaching`` (each counted once,
-    whether AWS already has it or not) and ``detached`` (already approved)."""
-    return frozenset(attached).union(attaching).difference(detached)
 
 
 def detach_leaves_too_few(policy_type: str, remaining: Set[str]) -> bool:
