@@ -9,6 +9,8 @@ The local Organizations endpoint (``provider.emulator``):
   process, so anything else in the process that resets moto (e.g. ``mock_aws``) wipes it too.
 - ``orgs_client``: a boto3 Organizations client for the endpoint, from its own session.
 - ``make_client``: makes more such clients: ``make_client("sts", config=Config(...))``.
+- ``calls``: reads the endpoint's per-operation call counts (non-zero ones) since the test began.
+- ``make_scps``: ``make_scps(n)`` creates n new, unattached SCPs and returns their IDs.
 """
 
 from __future__ import annotations
@@ -84,3 +86,25 @@ def make_client(endpoint: Endpoint) -> Callable[..., Any]:
 @pytest.fixture
 def orgs_client(make_client: Callable[..., Any]) -> Any:
     return make_client()
+
+
+@pytest.fixture
+def calls(endpoint: Endpoint, org: dict[str, Any]) -> Callable[[], dict[str, int]]:
+    """``calls()``: AWS calls per operation (non-zero ones) since the test began."""
+    endpoint.control.reset_calls()
+    return lambda: {op: n for op, n in endpoint.control.calls().items() if n}
+
+
+SCP_CONTENT = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:x","Resource":"*"}]}'
+
+
+@pytest.fixture
+def make_scps(orgs_client: Any) -> Callable[[int], list[str]]:
+    """``make_scps(n)``: IDs of n new SCPs (Extra0, Extra1, ...), attached nowhere."""
+
+    def make(count: int) -> list[str]:
+        return [orgs_client.create_policy(Name=f"Extra{n}", Description="x", Type="SERVICE_CONTROL_POLICY",
+                                          Content=SCP_CONTENT)["Policy"]["PolicySummary"]["Id"]
+                for n in range(count)]
+
+    return make

@@ -135,14 +135,11 @@ def test_plain_declaration_of_an_existing_attachment_fails_preview_with_the_impo
     assert "Traceback" not in message
 
 
-def test_a_replace_at_five_scps_is_refused_at_preview(tmp_path, endpoint, org, orgs_client):
+def test_a_replace_at_five_scps_is_refused_at_preview(tmp_path, endpoint, org, orgs_client, make_scps):
     """A true replacement (policy_id of one resource changes): Pulumi creates the
     new attachment before deleting the old one, so it needs a sixth slot."""
     target = org["accounts"]["dev-app"]
-    extra = [orgs_client.create_policy(Name=f"Extra{n}", Description="x", Type=SCP,
-                                       Content='{"Version":"2012-10-17","Statement":[]}')
-             ["Policy"]["PolicySummary"]["Id"] for n in range(3)]
-    for policy in extra:
+    for policy in make_scps(3):
         orgs_client.attach_policy(PolicyId=policy, TargetId=target)
     st, chosen = slot_stack(tmp_path, target, org["policies"]["RestrictRegions"])
     st.up()

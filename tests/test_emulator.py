@@ -51,6 +51,11 @@ def created_and_attached(prefix: str, count: int, policy_type: str, target: str)
     return [create(n, policy_type) for n in names] + [Step("attach", n, target) for n in names]
 
 
+#: Root/Sandbox's seeded FullAWSAccess plus the sample's three other SCPs: four of five slots.
+SANDBOX_AT_FOUR_SCPS = [Step("attach", name, "Root/Sandbox")
+                        for name in ("RestrictRegions", "DenyRootUser", "DenyLeaveOrganization")]
+
+
 @dataclass(frozen=True)
 class Case:
     call: Step
@@ -101,18 +106,12 @@ CASES = {
     "attach-new-scp-ok": Case(Step("attach", "RestrictRegions", "Root"), None),
     "attach-5th-scp-ok": Case(
         Step("attach", "Extra1", "Root/Sandbox"), None,
-        setup=[Step("attach", "RestrictRegions", "Root/Sandbox"),
-               Step("attach", "DenyRootUser", "Root/Sandbox"),
-               Step("attach", "DenyLeaveOrganization", "Root/Sandbox"),
-               create("Extra1", SCP)],
+        setup=[*SANDBOX_AT_FOUR_SCPS, create("Extra1", SCP)],
     ),
     "attach-6th-scp-refused": Case(
         Step("attach", "Extra2", "Root/Sandbox"),
         "ConstraintViolationException", MAX_REASON, "maximum number of policies",
-        setup=[Step("attach", "RestrictRegions", "Root/Sandbox"),
-               Step("attach", "DenyRootUser", "Root/Sandbox"),
-               Step("attach", "DenyLeaveOrganization", "Root/Sandbox"),
-               *created_and_attached("Extra", 1, SCP, "Root/Sandbox"),
+        setup=[*SANDBOX_AT_FOUR_SCPS, *created_and_attached("Extra", 1, SCP, "Root/Sandbox"),
                create("Extra2", SCP)],
     ),
     "attach-6th-scp-to-account-refused": Case(

@@ -14,19 +14,11 @@ from provider.aws import OrganizationsApi
 from provider.errors import LastPolicyError, PolicyLimitExceededError, UndetachablePolicyError
 
 SCP = "SERVICE_CONTROL_POLICY"
-CONTENT = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:x","Resource":"*"}]}'
 
 
 @pytest.fixture
 def ledger(endpoint, org):
     return guard.reset_ledger(OrganizationsApi())
-
-
-@pytest.fixture
-def calls(endpoint, org):
-    def read() -> dict[str, int]:
-        return {op: n for op, n in endpoint.control.calls().items() if n}
-    return read
 
 
 def outputs(policy_id, target_id, policy_type=SCP, name=None, skip_destroy=False):
@@ -52,11 +44,6 @@ def create_args(policy_id, target_id) -> pulumi.ResourceHookArgs:
 
 def run(coro):
     return asyncio.run(coro)
-
-
-def new_scps(client, count):
-    return [client.create_policy(Name=f"Extra{n}", Description="x", Type=SCP, Content=CONTENT)
-            ["Policy"]["PolicySummary"]["Id"] for n in range(count)]
 
 
 def test_removing_the_last_scp_fails_naming_target_policy_and_way_out(ledger, org, calls):
@@ -148,9 +135,9 @@ def test_rcp_full_aws_access_is_refused_at_plan_time(ledger, org):
                                                   policy_type="RESOURCE_CONTROL_POLICY")))
 
 
-def test_sixth_scp_refused_fifth_allowed(ledger, org, orgs_client):
+def test_sixth_scp_refused_fifth_allowed(ledger, org, orgs_client, make_scps):
     target = org["accounts"]["dev-app"]
-    extra = new_scps(orgs_client, 4)
+    extra = make_scps(4)
     for policy in extra[:3]:
         orgs_client.attach_policy(PolicyId=policy, TargetId=target)
     run(guard.guard_before_create(create_args(extra[3], target)))  # the 5th
@@ -159,19 +146,19 @@ def test_sixth_scp_refused_fifth_allowed(ledger, org, orgs_client):
     assert "at most 5" in str(err.value) and "delete_before_replace=True" in str(err.value)
 
 
-def test_earlier_approvals_already_in_aws_count_once(ledger, org, orgs_client):
+def test_earlier_approvals_already_in_aws_count_once(ledger, org, orgs_client, make_scps):
     """In `up` the hook runs, then the create: the next hook must not count it twice."""
     target = org["accounts"]["dev-app"]
-    extra = new_scps(orgs_client, 4)
+    extra = make_scps(4)
     for policy in extra[:3]:
         run(guard.guard_before_create(create_args(policy, target)))
         orgs_client.attach_policy(PolicyId=policy, TargetId=target)
     run(guard.guard_before_create(create_args(extra[3], target)))
 
 
-def test_replace_at_five_scps_is_refused_unless_delete_before_replace(ledger, org, orgs_client):
+def test_replace_at_five_scps_is_refused_unless_delete_before_replace(ledger, org, orgs_client, make_scps):
     target = org["accounts"]["dev-app"]
-    extra = new_scps(orgs_client, 5)
+    extra = make_scps(5)
     for policy in extra[:4]:
         orgs_client.attach_policy(PolicyId=policy, TargetId=target)
     # create-before-delete (the default): the new half needs a sixth slot
@@ -213,9 +200,9 @@ def test_unknowns_as_the_sdk_deserializes_them(ledger, org, capsys):
     assert "not known until it is created" in capsys.readouterr().err
 
 
-def test_preview_calls_one_list_per_affected_target_and_none_elsewhere(ledger, org, orgs_client, calls):
+def test_preview_calls_one_list_per_affected_target_and_none_elsewhere(ledger, org, orgs_client, calls, make_scps):
     a, b = org["accounts"]["prod-app"], org["accounts"]["dev-app"]
-    extra = new_scps(orgs_client, 2)
+    extra = make_scps(2)
     for target in (a, b):
         for policy in extra:
             orgs_client.attach_policy(PolicyId=policy, TargetId=target)

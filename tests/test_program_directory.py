@@ -32,12 +32,6 @@ def directory(org: dict[str, Any]) -> Directory:
     return Directory(OrganizationsApi())
 
 
-@pytest.fixture
-def calls(endpoint: Any, org: dict[str, Any]) -> Callable[[], dict[str, int]]:
-    endpoint.control.reset_calls()
-    return lambda: {op: n for op, n in endpoint.control.calls().items() if n}
-
-
 # (case, target, kind, where its ID is in the org fixture, calls it costs)
 TARGETS = [
     ("Root", "Root", ROOT, ("root",), {"ListRoots": 1}),

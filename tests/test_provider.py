@@ -21,14 +21,6 @@ def server(endpoint):
     srv.close()
 
 
-@pytest.fixture
-def calls(endpoint, org):
-    """Per-operation AWS calls made since the last reset (reset by every ``org``)."""
-    def read() -> dict[str, int]:
-        return {op: n for op, n in endpoint.control.calls().items() if n}
-    return read
-
-
 def attached(client, target_id: str, policy_type: str = "SERVICE_CONTROL_POLICY") -> set[str]:
     pages = client.get_paginator("list_policies_for_target").paginate(TargetId=target_id, Filter=policy_type)
     return {p["Id"] for page in pages for p in page["Policies"]}
@@ -210,15 +202,9 @@ def test_duplicate_create_shows_the_import_option(server, org):
     assert "botocore" not in err.value.details and "direct cause" not in err.value.details
 
 
-def test_sixth_scp_is_refused_with_the_limit(server, org, orgs_client):
+def test_sixth_scp_is_refused_with_the_limit(server, org, orgs_client, make_scps):
     target = org["accounts"]["dev-app"]
-    extra = []
-    for n in range(4):
-        extra.append(orgs_client.create_policy(
-            Name=f"Extra{n}", Description="x", Type="SERVICE_CONTROL_POLICY",
-            Content='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:x","Resource":"*"}]}',
-        )["Policy"]["PolicySummary"]["Id"])
-    for policy in extra:
+    for policy in make_scps(4):
         server.create(props(policy, target))
     assert len(attached(orgs_client, target)) == 5
     with pytest.raises(ProviderError) as err:
