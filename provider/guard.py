@@ -20,8 +20,13 @@ attachment this run adds has been approved, and approvals are recorded under
 one lock so that parallel deletes see each other. In a destroy nothing is
 created, so nothing counts as a replacement there.
 
-The hooks run in the program's process, on its event loop; AWS calls run in
-a worker thread so parallel hooks do not block each other.
+The hooks run in the program's process, on its event loop. Their AWS calls
+run on worker threads the guard owns (:data:`_AWS_WORKERS`), never on the
+loop's default executor: the SDK blocks one of that executor's workers per
+pending ``RegisterResource``, and the engine answers a registration only after
+its ``before_create`` hook returned, so a hook waiting for that executor
+deadlocks the run as soon as the pending registrations fill it (any stack
+larger than ``parallel``).
 """
 
 from __future__ import annotations
@@ -30,9 +35,10 @@ import asyncio
 import copy
 import threading
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 import pulumi
 
@@ -47,6 +53,16 @@ BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
 BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
 
 Key = tuple[str, str]  # (target_id, policy_type)
+T = TypeVar("T")
+
+#: The guard's own threads for blocking AWS calls (see the module docstring for
+#: why not asyncio.to_thread). Lookups are cached per run, so a few suffice.
+_AWS_WORKERS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="org-policies-guard")
+
+
+async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """Run a blocking call on the guard's own workers and await its result."""
+    return await asyncio.wrap_future(_AWS_WORKERS.submit(fn, *args))
 
 
 @dataclass
@@ -106,13 +122,13 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
     book = ledger()
     policy_type, display = outs.get("policy_type"), policy_display(policy_id, outs.get("policy_name"))
     if not policy_type:
-        summary = await asyncio.to_thread(book.lookups.policy, policy_id)
+        summary = await _off_loop(book.lookups.policy, policy_id)
         if summary is None:
             return  # the policy is gone: the provider's delete is a no-op
         policy_type, display = summary.type, summary.display
     if rules.limits_for(policy_type).minimum == 0:
         return
-    attached = await asyncio.to_thread(book.lookups.attached, target_id, policy_type)
+    attached = await _off_loop(book.lookups.attached, target_id, policy_type)
     if attached is None or all(p.id != policy_id for p in attached):
         return  # target or attachment already gone: nothing will be detached
     key = (target_id, policy_type)
@@ -146,10 +162,10 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
         return
     if ids.target_type(target_id) is None or not ids.is_policy_id(policy_id):
         return  # the provider's check reports malformed IDs
-    summary = await asyncio.to_thread(book.lookups.policy, policy_id)
+    summary = await _off_loop(book.lookups.policy, policy_id)
     if summary is None:
         return  # the provider's check reports the unknown policy
-    attached = await asyncio.to_thread(book.lookups.attached, target_id, summary.type)
+    attached = await _off_loop(book.lookups.attached, target_id, summary.type)
     if attached is None:
         return  # the provider's check reports the unknown target
     key = (target_id, summary.type)

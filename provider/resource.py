@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import pickle
 import threading
 from collections.abc import Callable
 from typing import Any, Optional, TypeVar
@@ -318,5 +319,14 @@ class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="Po
             props[IMPORT_ID] = opts.import_
             opts = copy.copy(opts)
             opts.import_ = None
-        super().__init__(PolicyAttachmentProvider(), resource_name, props, guard.with_guard_hooks(opts))
+        # The SDK's serialize_provider wraps pickle._Pickler._batch_setitems once more on
+        # every call and never unwraps it, so each dynamic resource adds a stack frame to
+        # every later pickling: about the 985th raises RecursionError
+        # (https://github.com/pulumi/pulumi/issues/17803). Put back what was there before:
+        # the bytes stored in state are the same, the frames no longer pile up.
+        batch_setitems = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
+        try:
+            super().__init__(PolicyAttachmentProvider(), resource_name, props, guard.with_guard_hooks(opts))
+        finally:
+            pickle._Pickler._batch_setitems = batch_setitems  # type: ignore[attr-defined]
 
