@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import calls, cpu, preview, soak, timing
+from . import calls, cpu, engine, preview, soak, timing
 from .org import OrgShape, all_targets, client, serving
 
 #: What an operation cannot do with fewer calls: create needs AttachPolicy and,
@@ -40,14 +40,18 @@ class Plan:
     scaling_sizes: tuple[int, ...]
     soak_count: int
     soak_shape: OrgShape
+    engine_sizes: tuple[int, ...]
+    engine_repeats: int
 
 
 FULL = Plan(rounds=30, cold_runs=5, preview_shape=OrgShape.with_attachments(1000),
             removals=preview.DEFAULT_REMOVALS, refresh_sizes=(10, 100, 1000),
-            scaling_sizes=(100, 500, 1000, 2000), soak_count=200, soak_shape=OrgShape(targets=40))
+            scaling_sizes=(100, 500, 1000, 2000), soak_count=200, soak_shape=OrgShape(targets=40),
+            engine_sizes=(10, 100, 1000), engine_repeats=3)
 QUICK = Plan(rounds=10, cold_runs=3, preview_shape=OrgShape.with_attachments(200),
              removals=((0, 0), (1, 1), (10, 5), (40, 20), (200, 40)), refresh_sizes=(10, 100),
-             scaling_sizes=(100, 500), soak_count=50, soak_shape=OrgShape(targets=12))
+             scaling_sizes=(100, 500), soak_count=50, soak_shape=OrgShape(targets=12),
+             engine_sizes=(10, 100), engine_repeats=1)
 
 
 def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
@@ -69,6 +73,7 @@ def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
     step("cold_start_ratio", lambda: timing.cold_start_ratio(runs=plan.cold_runs))
     step("guard_cpu_ms", cpu.guard_cpu_ms)
     step("soak", lambda: _soak(plan))
+    step("engine", lambda: engine.measure(plan.engine_sizes, plan.engine_repeats))
     return results
 
 
@@ -125,6 +130,29 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                  f"lost {s['lost']}, duplicated {s['duplicated']}, unexpected {s['unexpected_changes']}, "
                  f"faults {s['faults_injected']}", "0 / 0 / 0",
                  (s["lost"], s["duplicated"], s["unexpected_changes"]) == (0, 0, 0) and not s["errors"]))
+    rows += engine_verdicts(results["engine"])
+    return rows
+
+
+def engine_verdicts(engine_rows: list[dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
+    """Whole stacks through the CLI: time against the floor, and AWS calls per preview."""
+    rows: list[tuple[str, str, str, bool]] = []
+    for row in engine_rows:
+        n, t, p = row["attachments"], row["targets"], row["policies"]
+        for step in engine.STEPS:
+            rows.append((f"engine.{step} N={n}",
+                         f"{row['ratio'][step]} ({row['ours_s'][step]} / {row['floor_s'][step]} s)",
+                         "<= 1.3", row["ratio"][step] <= 1.3))
+        for step in ("preview_new", "preview_same", "preview_removals"):
+            found = row["calls"][step]
+            detail = ", ".join(f"{op} {count}" for op, count in found.items()) or "none"
+            total = sum(found.values())
+            # New pairs: the provider's check and the guard each ask once per policy and
+            # per target (two processes), plus one ListRoots; removals: one list per target.
+            bound = {"preview_new": 2 * (t + p) + 1, "preview_same": 0,
+                     "preview_removals": row["removed"]}[step]
+            rows.append((f"engine.calls.{step} N={n} T={t} P={p}", f"{total} ({detail})",
+                         f"<= {bound}", total <= bound))
     return rows
 
 
@@ -157,7 +185,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.chart:
         from .chart import draw_preview_calls
 
+        from .chart import draw_engine_times
+
         print(f"chart: {draw_preview_calls(results['preview_scaling'], args.chart)}")
+        engine_chart = args.chart.with_name(args.chart.stem + "-engine" + args.chart.suffix)
+        print(f"chart: {draw_engine_times(results['engine'], engine_chart)}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")
         print(f"json: {args.json}")

@@ -40,3 +40,33 @@ def draw_preview_calls(rows: list[dict[str, Any]], path: Path) -> Path:
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def draw_engine_times(rows: list[dict[str, Any]], path: Path) -> Path:
+    """Plot ``engine.measure`` rows: seconds against N, ours and the floor, per step."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [row["attachments"] for row in rows]
+    fig, ax = plt.subplots(figsize=(7, 4.2), dpi=120)
+    for step, color in (("up", "tab:blue"), ("preview_new", "tab:orange"),
+                        ("preview_same", "tab:green"), ("preview_removals", "tab:red")):
+        ax.plot(sizes, [row["ours_s"][step] for row in rows], marker="o", color=color,
+                label=f"{step}: PolicyAttachment")
+        ax.plot(sizes, [row["floor_s"][step] for row in rows], marker="s", linestyle="--",
+                color=color, alpha=0.6, label=f"{step}: no-op dynamic resource (floor)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(sizes, [str(size) for size in sizes])
+    ax.set_xlabel("attachments in the stack (N)")
+    ax.set_ylabel("wall time through the Pulumi CLI, s (log)")
+    ax.set_title("Whole-stack time against the floor of Python dynamic providers")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,7 +29,7 @@ from typing import Any, Optional
 
 import boto3
 
-from provider.emulator import Endpoint, start_endpoint
+from provider.emulator import Endpoint, EndpointControl, start_endpoint
 
 REGION = "us-east-1"
 SCP = "SERVICE_CONTROL_POLICY"
@@ -132,6 +136,52 @@ def serving(shape: Optional[OrgShape] = None) -> Iterator[Endpoint]:
                     os.environ.pop(name, None)
                 else:
                     os.environ[name] = value
+
+
+@dataclass
+class EndpointProcess:
+    """An endpoint serving from its own process: ``url``, ``ids``, ``control``."""
+
+    url: str
+    ids: dict[str, Any]
+    control: EndpointControl
+
+
+@contextmanager
+def serving_apart(shape: OrgShape) -> Iterator[EndpointProcess]:
+    """Like :func:`serving`, but the endpoint runs in a process of its own
+    (``python -m provider.emulator``), so measurements of a Pulumi program
+    running in this process do not share its interpreter lock with moto."""
+    with tempfile.TemporaryDirectory(prefix="bench-org-") as folder:
+        seed, ids_file = write_seed(shape, Path(folder)), Path(folder) / "ids.json"
+        with socket.socket() as probe:  # a free port, handed over to the child
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        child = subprocess.Popen(
+            [sys.executable, "-m", "provider.emulator", "--seed", str(seed), "--port", str(port),
+             "--ids-out", str(ids_file)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 120
+            while not ids_file.exists():
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the endpoint did not start: {child.stderr.read() if child.stderr else ''}")
+                time.sleep(0.1)
+            url = f"http://127.0.0.1:{port}"
+            env = {"AWS_ENDPOINT_URL_ORGANIZATIONS": url, "AWS_ACCESS_KEY_ID": "testing",
+                   "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
+            saved = {name: os.environ.get(name) for name in env}
+            os.environ.update(env)
+            try:
+                yield EndpointProcess(url, json.loads(ids_file.read_text()), EndpointControl(url))
+            finally:
+                for name, value in saved.items():
+                    if value is None:
+                        os.environ.pop(name, None)
+                    else:
+                        os.environ[name] = value
+        finally:
+            child.terminate()
+            child.wait(timeout=30)
 
 
 def client(endpoint: Endpoint) -> Any:

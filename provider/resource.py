@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import pickle
 import threading
 from collections.abc import Callable
 from typing import Any, Optional, TypeVar
@@ -32,6 +31,7 @@ from .aws import AwsSettings, OrganizationsApi, PolicySummary, policy_display, p
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, input_failures, is_engine_unknown, known
 from .lookups import Lookups
 from .retry import RetryPolicy, retry_from_config
+from .sdk_compat import pickler_restored
 
 PROVIDER_KEY = "__provider"
 #: Internal input: the ID given with ``import_`` (see PolicyAttachment).
@@ -319,14 +319,6 @@ class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="Po
             props[IMPORT_ID] = opts.import_
             opts = copy.copy(opts)
             opts.import_ = None
-        # The SDK's serialize_provider wraps pickle._Pickler._batch_setitems once more on
-        # every call and never unwraps it, so each dynamic resource adds a stack frame to
-        # every later pickling: about the 985th raises RecursionError
-        # (https://github.com/pulumi/pulumi/issues/17803). Put back what was there before:
-        # the bytes stored in state are the same, the frames no longer pile up.
-        batch_setitems = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
-        try:
+        with pickler_restored():  # any number of attachments per run (pulumi/pulumi#17803)
             super().__init__(PolicyAttachmentProvider(), resource_name, props, guard.with_guard_hooks(opts))
-        finally:
-            pickle._Pickler._batch_setitems = batch_setitems  # type: ignore[attr-defined]
 
