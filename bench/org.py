@@ -4,7 +4,7 @@ Roles:
 
 * :class:`OrgShape`: how many targets (root + OUs + accounts) and how many
   custom SCPs each carries next to the AWS-managed FullAWSAccess.
-* :func:`write_seed`: the shape as a seed YAML (``provider/emulator/seed.py``
+* :func:`write_seed`: the shape as a seed YAML (``emulator/seed.py``
   format) in a folder of our own; the emulator checks it like any seed.
 * :func:`serving`: start the in-process endpoint on a seed and point this
   process's environment (inherited by provider servers) at it.
@@ -29,7 +29,7 @@ from typing import Any, Optional
 
 import boto3
 
-from provider.emulator import Endpoint, EndpointControl, start_endpoint
+from emulator import Endpoint, EndpointControl, start_endpoint
 
 REGION = "us-east-1"
 SCP = "SERVICE_CONTROL_POLICY"
@@ -150,7 +150,7 @@ class EndpointProcess:
 @contextmanager
 def serving_apart(shape: OrgShape) -> Iterator[EndpointProcess]:
     """Like :func:`serving`, but the endpoint runs in a process of its own
-    (``python -m provider.emulator``), so measurements of a Pulumi program
+    (``python -m emulator``), so measurements of a Pulumi program
     running in this process do not share its interpreter lock with moto."""
     with tempfile.TemporaryDirectory(prefix="bench-org-") as folder:
         seed, ids_file = write_seed(shape, Path(folder)), Path(folder) / "ids.json"
@@ -158,7 +158,7 @@ def serving_apart(shape: OrgShape) -> Iterator[EndpointProcess]:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         child = subprocess.Popen(
-            [sys.executable, "-m", "provider.emulator", "--seed", str(seed), "--port", str(port),
+            [sys.executable, "-m", "emulator", "--seed", str(seed), "--port", str(port),
              "--ids-out", str(ids_file)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:
             deadline = time.monotonic() + 120

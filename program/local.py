@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: stack settings file {args.config} not found", file=sys.stderr)
         return 2
 
-    from provider.emulator import SAMPLE_SEED, SeedError, start_endpoint
+    from emulator import SAMPLE_SEED, SeedError, start_endpoint
 
     try:
         endpoint = start_endpoint(seed=args.seed or SAMPLE_SEED)

@@ -1,6 +1,6 @@
 """Shared fixtures.
 
-The local Organizations endpoint (``provider.emulator``):
+The local Organizations endpoint (``emulator``):
 - ``endpoint`` (session): one in-process endpoint on a free port, seeded with the sample
   organization; the AWS_* variables point at it for the whole session (subprocesses inherit
   them) and are restored afterwards.
@@ -25,7 +25,7 @@ import pytest
 from botocore.loaders import create_loader
 
 if TYPE_CHECKING:
-    from provider.emulator import Endpoint
+    from emulator import Endpoint
 
 REGION = "us-east-1"
 # One loader for every client: each fresh session otherwise re-reads the service model
@@ -38,7 +38,7 @@ _LOADER = create_loader()
 @pytest.fixture(scope="session")
 def endpoint() -> Iterator[Endpoint]:
     # Imported here so test runs that never use the endpoint don't pay for importing moto.
-    from provider.emulator import start_endpoint
+    from emulator import start_endpoint
 
     with start_endpoint() as running:
         env = {**running.env(), "AWS_DEFAULT_REGION": REGION}
@@ -56,7 +56,7 @@ def endpoint() -> Iterator[Endpoint]:
 
 @pytest.fixture
 def org(endpoint: Endpoint) -> dict[str, Any]:
-    """IDs of a fresh sample organization (see provider/emulator/sample/organization.yaml)."""
+    """IDs of a fresh sample organization (see emulator/sample/organization.yaml)."""
     return endpoint.control.reset()
 
 

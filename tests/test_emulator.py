@@ -14,8 +14,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from provider.emulator import ControlError
-from provider.emulator.faults import FaultConfig, FaultConfigError, FaultInjector
+from emulator import ControlError
+from emulator.faults import FaultConfig, FaultConfigError, FaultInjector
 
 SCP = "SERVICE_CONTROL_POLICY"
 TAG = "TAG_POLICY"
@@ -507,7 +507,7 @@ def test_session_environment_points_at_the_endpoint(endpoint: Any) -> None:
 
 
 def test_second_in_process_endpoint_is_refused(endpoint: Any) -> None:
-    from provider.emulator import start_endpoint
+    from emulator import start_endpoint
 
     with pytest.raises(RuntimeError, match="already runs at"):
         start_endpoint(seed=None)

@@ -1,4 +1,4 @@
-"""``python -m provider.emulator`` as a user runs it: starts, prints how to use it, serves,
+"""``python -m emulator`` as a user runs it: starts, prints how to use it, serves,
 stops cleanly on SIGINT/SIGTERM, and refuses bad input with one line and exit code 2."""
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ attachments:
 def start_cli(*args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if k != "MOTO_ACCOUNT_ID"}
     return subprocess.Popen(
-        [sys.executable, "-m", "provider.emulator", *args],
+        [sys.executable, "-m", "emulator", *args],
         cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
 
@@ -196,6 +196,13 @@ def test_cli_bad_input_exits_2_with_one_line(
     _, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 2
     assert stderr.count("\n") == 1 and "Traceback" not in stderr, stderr
-    assert stderr.startswith("python -m provider.emulator: error: ")
+    assert stderr.startswith("python -m emulator: error: ")
     for part in parts:
         assert part in stderr, stderr
+
+
+def test_the_endpoint_imports_nothing_from_the_provider_package() -> None:
+    """The endpoint models AWS on its own: it must not lean on the code it checks."""
+    probe = "import sys, emulator, emulator.__main__; print(sorted(m for m in sys.modules if m.split('.')[0] == 'provider'))"
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

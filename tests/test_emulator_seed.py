@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from provider.emulator import SAMPLE_SEED, SeedError
-from provider.emulator.seed import load_seed
+from emulator import SAMPLE_SEED, SeedError
+from emulator.seed import load_seed
 
 POLICY_JSON = '{"Version": "2012-10-17", "Statement": []}'
 

@@ -1,4 +1,4 @@
-"""``python -m provider.emulator``: run the local AWS Organizations endpoint until Ctrl-C.
+"""``python -m emulator``: run the local AWS Organizations endpoint until Ctrl-C.
 
 Bad input (options, seed file, busy port) prints one line to stderr and exits 2. SIGINT and
 SIGTERM stop the server cleanly and exit 0.
@@ -20,7 +20,7 @@ from .seed import SAMPLE_SEED, SeedError
 from .server import Endpoint, start_endpoint
 from .service_model import aws_operation_names
 
-PROG = "python -m provider.emulator"
+PROG = "python -m emulator"
 EXIT_BAD_INPUT = 2
 
 

@@ -1,6 +1,6 @@
 """A local AWS Organizations endpoint: moto's server plus the AWS rules moto lacks.
 
-Start it with ``python -m provider.emulator`` or, in-process, ``start_endpoint()``.
+Start it with ``python -m emulator`` or, in-process, ``start_endpoint()``.
 """
 
 from .control import ControlError, EndpointControl
