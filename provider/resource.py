@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import pickle
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Optional, TypeVar
 
 import pulumi
@@ -28,7 +29,15 @@ from pulumi.dynamic import (
 )
 
 from . import errors, ids, rules
-from .aws import AwsSettings, OrganizationsApi, PolicySummary, policy_display, policy_type_label, target_kind
+from .aws import (
+    AwsSettings,
+    OrganizationsApi,
+    PolicySummary,
+    TargetFacts,
+    policy_display,
+    policy_type_label,
+    target_kind,
+)
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, input_failures, is_engine_unknown, known
 from .lookups import Lookups
 from .retry import RetryPolicy, retry_from_config
@@ -244,7 +253,24 @@ class PolicyAttachmentProvider(ResourceProvider):
             remaining = rules.remaining_after_detach((p.id for p in attached), (), (policy_id,))
             if rules.detach_leaves_too_few(policy_type, remaining):
                 raise last_policy_error(display, target_id, policy_type)
+            if policy_type == rules.SERVICE_CONTROL_POLICY:
+                self._refuse_lockout(display, target_id, remaining)
         api.detach_policy(policy_id, target_id, policy_display=display)
+
+    def _refuse_lockout(self, display: str, target_id: str, remaining: frozenset[str]) -> None:
+        """Raise LockoutError if the SCPs left after the detach allow nothing.
+        Documents are read afresh (an update may have changed them)."""
+        api, described = self._rt.api, {}
+
+        def describe(policy_id: str) -> Optional[PolicySummary]:
+            described[policy_id] = api.describe_policy(policy_id)
+            return described[policy_id]
+
+        if allows_nothing(remaining, describe):
+            shown = [described[p].display if described.get(p) else p for p in sorted(remaining)]
+            refusal = lockout_error(display, target_id, shown, api.target_facts(target_id))
+            if refusal is not None:
+                raise refusal
 
 
 def last_policy_error(display: str, target_id: str, policy_type: str) -> errors.LastPolicyError:
@@ -254,6 +280,51 @@ def last_policy_error(display: str, target_id: str, policy_type: str) -> errors.
         target_id=target_id,
         type_label=policy_type_label(policy_type),
         minimum=rules.limits_for(policy_type).minimum,
+    )
+
+
+def allows_nothing(
+    remaining: Iterable[str],
+    describe: Callable[[str], Optional[PolicySummary]],
+    new_documents: Iterable[Optional[str]] = (),
+) -> bool:
+    """The lockout rule (:func:`provider.rules.allows_nothing`) for the SCPs a
+    target keeps: ``remaining`` policy IDs, read through ``describe``
+    (DescribePolicy, cached or not), plus documents of policies not created yet.
+
+    Reads lazily and stops at the first SCP that allows something; an SCP that
+    always allows everything (FullAWSAccess) costs no call at all.
+    """
+    remaining = sorted(remaining)
+    if any(policy_id in rules.ALLOW_ALL_POLICIES for policy_id in remaining):
+        return False
+
+    def content(policy_id: str) -> Optional[str]:
+        summary = describe(policy_id)
+        return summary.content if summary else None  # gone: unknown, never a lockout
+
+    return rules.allows_nothing(itertools.chain(new_documents, map(content, remaining)))
+
+
+def lockout_error(
+    display: str, target_id: str, remaining: Sequence[str], facts: TargetFacts
+) -> Optional[errors.LockoutError]:
+    """The refusal shared by the provider's delete and the plan-time guard, or
+    None when ``target_id`` is the management account (SCPs never restrict it)."""
+    if facts.management_account_id == target_id:
+        return None
+    kind = ids.target_type(target_id)
+    target = f"{target_id} ({facts.name})" if facts.name else target_id
+    if kind == "ACCOUNT":
+        scope = f"account {target}"
+    else:
+        where = "the organization" if kind == "ROOT" else f"OU {target}"
+        count = facts.accounts
+        scope = (f"every account of {where}" if count is None
+                 else f"the {count} account{'' if count == 1 else 's'} of {where}")
+    return errors.LockoutError(
+        policy=display, target=target, target_id=target_id,
+        remaining=", ".join(remaining), scope=scope,
     )
 
 
