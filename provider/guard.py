@@ -47,7 +47,7 @@ from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_labe
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
 from .retry import retry_from_config
-from .resource import PROVIDER_KEY, allows_nothing, last_policy_error, lockout_error
+from .resource import PROVIDER_KEY, detach_locks_out, last_policy_error, lockout_error
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
 BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
@@ -177,7 +177,7 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
                 return
         # Reading documents calls AWS: outside the lock, then decided again under
         # it, in case a parallel delete of the same target was approved meanwhile.
-        shown = await _off_loop(_lockout, book, remaining, new)
+        shown = await _off_loop(_lockout, book, policy_id, remaining, new)
         with book.lock:
             if _after_detach(book, key, attached_ids, policy_id) != (remaining, new, unknown):
                 continue
@@ -203,10 +203,13 @@ def _after_detach(
     return remaining, tuple(book.new_attaches[key]), book.unknown_attaches[key[0]]
 
 
-def _lockout(book: Ledger, remaining: frozenset[str], new: tuple[NewPolicy, ...]) -> Optional[list[str]]:
-    """None when the SCPs a target keeps allow some action; otherwise how to
-    name them in the refusal. One DescribePolicy per policy per run, at most."""
-    if not allows_nothing(remaining, book.lookups.policy, (n.content for n in new)):
+def _lockout(
+    book: Ledger, policy_id: str, remaining: frozenset[str], new: tuple[NewPolicy, ...]
+) -> Optional[list[str]]:
+    """None unless detaching ``policy_id`` leaves the target SCPs that allow
+    nothing; then how to name those in the refusal. One DescribePolicy per
+    policy per run, at most."""
+    if not detach_locks_out(policy_id, remaining, book.lookups.policy, (n.content for n in new)):
         return None
     summaries = {p: book.lookups.policy(p) for p in sorted(remaining)}  # cached by now
     return [s.display if s else p for p, s in summaries.items()] + [

@@ -254,19 +254,19 @@ class PolicyAttachmentProvider(ResourceProvider):
             if rules.detach_leaves_too_few(policy_type, remaining):
                 raise last_policy_error(display, target_id, policy_type)
             if policy_type == rules.SERVICE_CONTROL_POLICY:
-                self._refuse_lockout(display, target_id, remaining)
+                self._refuse_lockout(policy_id, display, target_id, remaining)
         api.detach_policy(policy_id, target_id, policy_display=display)
 
-    def _refuse_lockout(self, display: str, target_id: str, remaining: frozenset[str]) -> None:
-        """Raise LockoutError if the SCPs left after the detach allow nothing.
-        Documents are read afresh (an update may have changed them)."""
+    def _refuse_lockout(self, policy_id: str, display: str, target_id: str, remaining: frozenset[str]) -> None:
+        """Raise LockoutError if this detach leaves the target SCPs that allow
+        nothing. Documents are read afresh (an update may have changed them)."""
         api, described = self._rt.api, {}
 
         def describe(policy_id: str) -> Optional[PolicySummary]:
             described[policy_id] = api.describe_policy(policy_id)
             return described[policy_id]
 
-        if allows_nothing(remaining, describe):
+        if detach_locks_out(policy_id, remaining, describe):
             shown = [described[p].display if described.get(p) else p for p in sorted(remaining)]
             refusal = lockout_error(display, target_id, shown, api.target_facts(target_id))
             if refusal is not None:
@@ -283,26 +283,32 @@ def last_policy_error(display: str, target_id: str, policy_type: str) -> errors.
     )
 
 
-def allows_nothing(
+def detach_locks_out(
+    policy_id: str,
     remaining: Iterable[str],
     describe: Callable[[str], Optional[PolicySummary]],
     new_documents: Iterable[Optional[str]] = (),
 ) -> bool:
-    """The lockout rule (:func:`provider.rules.allows_nothing`) for the SCPs a
-    target keeps: ``remaining`` policy IDs, read through ``describe``
-    (DescribePolicy, cached or not), plus documents of policies not created yet.
+    """True when detaching the SCP ``policy_id`` takes its target from allowing
+    some action to allowing none: the detached SCP allows something and the
+    SCPs the target keeps (``remaining`` policy IDs, plus documents of policies
+    not created yet) allow nothing (:func:`provider.rules.allows_nothing`).
 
-    Reads lazily and stops at the first SCP that allows something; an SCP that
-    always allows everything (FullAWSAccess) costs no call at all.
+    Detaching an SCP that allows nothing never takes anything away, even from
+    a target that is already locked out, so it is never refused. Documents are
+    read through ``describe`` (DescribePolicy, cached or not) lazily, stopping
+    as soon as the answer is known; FullAWSAccess is never read.
     """
     remaining = sorted(remaining)
-    if any(policy_id in rules.ALLOW_ALL_POLICIES for policy_id in remaining):
+    if any(p in rules.ALLOW_ALL_POLICIES for p in remaining):
         return False
 
-    def content(policy_id: str) -> Optional[str]:
-        summary = describe(policy_id)
+    def content(pid: str) -> Optional[str]:
+        summary = describe(pid)
         return summary.content if summary else None  # gone: unknown, never a lockout
 
+    if policy_id not in rules.ALLOW_ALL_POLICIES and rules.document_allows(content(policy_id)) is not True:
+        return False
     return rules.allows_nothing(itertools.chain(new_documents, map(content, remaining)))
 
 

@@ -249,7 +249,7 @@ def test_removing_full_aws_access_leaving_deny_only_scps_is_refused(ledger, org,
 
 
 @pytest.mark.parametrize("kept, describes", [
-    ("allow_list", 1),  # an allow-list SCP stays: read once, it allows
+    ("allow_list", 2),  # the allow-list SCP stays (read: it allows); DenyRootUser read: it allows nothing
     ("full_aws_access", 0),  # FullAWSAccess stays: known to allow everything, no read
 ])
 def test_detaches_that_keep_an_allowing_scp_pass(ledger, org, orgs_client, calls, make_scps, kept, describes):
@@ -295,6 +295,17 @@ def test_parallel_removal_of_the_two_allowing_scps_refuses_exactly_one(ledger, o
     results = run(both())
     assert sum(isinstance(r, LockoutError) for r in results) == 1
     assert sum(r is None for r in results) == 1
+
+
+def test_a_target_already_left_with_deny_only_scps_may_lose_one(ledger, org, orgs_client, make_scps):
+    """Detaching an SCP that allows nothing takes nothing away: not a lockout,
+    even where FullAWSAccess went out of band (the swap that fixes it attaches first)."""
+    target = org["accounts"]["sandbox-1"]
+    deny = [org["policies"]["DenyRootUser"], *make_scps(1)]
+    for policy in deny:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=target)
+    run(guard.guard_before_delete(delete_args(deny[0], target)))
 
 
 def test_the_management_account_is_never_locked_out(ledger, org, orgs_client):

@@ -205,6 +205,18 @@ def test_detach_leaving_an_allowing_scp_or_on_the_management_account_proceeds(
     assert attached(orgs_client, target) == kept
 
 
+def test_detaching_a_deny_scp_from_a_target_already_without_allow_proceeds(server, org, orgs_client, make_scps):
+    """Only a detach that takes the last allowing SCP away locks a target out."""
+    target, deny = org["accounts"]["sandbox-1"], org["policies"]["DenyRootUser"]
+    [other] = make_scps(1)
+    for policy in (deny, other):
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=target)  # out of band
+    _, outs, _ = server.read(f"{target}:{deny}")
+    server.delete(f"{target}:{deny}", outs)
+    assert attached(orgs_client, target) == {other}
+
+
 def test_non_scp_types_have_no_minimum(server, org, orgs_client):
     target, policy = org["ous"]["Root/Workloads"], org["policies"]["RequireCostCenterTag"]
     id_, outs = server.create(props(policy, target))
