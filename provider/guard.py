@@ -1,5 +1,6 @@
 """Plan-time guard: ``pulumi preview`` fails before a target would lose its
-last SCP, or get more policies than AWS allows.
+last SCP, be left with SCPs that allow no action at all (a lockout), or get
+more policies than AWS allows.
 
 The engine never calls a provider for a resource removed from the program
 during preview; it does run ``before_delete`` resource hooks registered with
@@ -11,6 +12,12 @@ every PolicyAttachment:
   ListPoliciesForTarget per target per run) ∪ (attachments approved for
   creation on that target in this run) − (detaches approved in this run, this
   one included). Nothing remaining: refuse, with the provider's own message.
+  For an SCP, also refuse when the detached SCP allows some action and the
+  remaining ones allow none (:func:`provider.resource.detach_locks_out`): their
+  documents come from DescribePolicy, once per policy per run, read only until
+  the answer is known (FullAWSAccess never); a policy created in the same
+  update counts as the document the program handed over
+  (:func:`expect_new_policy`).
 * ``before_create`` -> :func:`guard_before_create`: refuse an attachment that
   would put more distinct policies of its type on the target than AWS allows.
 
@@ -172,8 +179,9 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
                     "it is created, and it is counted as the replacement. If it is not of the same "
                     "type, the detach will be refused while applying."
                 )
-            if policy_type != rules.SERVICE_CONTROL_POLICY or unknown:
-                book.detaches[key].add(policy_id)  # a document unknown: never refuse on a guess
+            if (policy_type != rules.SERVICE_CONTROL_POLICY or unknown  # unknown: never guess
+                    or not remaining.isdisjoint(rules.ALLOW_ALL_POLICIES)):  # FullAWSAccess stays
+                book.detaches[key].add(policy_id)
                 return
         # Reading documents calls AWS: outside the lock, then decided again under
         # it, in case a parallel delete of the same target was approved meanwhile.
