@@ -94,7 +94,7 @@ class LockoutError(PolicyAttachmentError):
         "Allow statement). SCPs only filter: an action is allowed at a root, OU or account "
         "only if an SCP attached directly to it allows it, so every principal in {scope} "
         "would be denied every action (the management account excepted). AWS would accept "
-        "this detach. Ways out: keep {policy} (or another SCP that allows actions) attached "
+        "this detach. Ways out: keep {policy}, or another SCP that allows actions, attached "
         "to {target_id}; to deny everything there on purpose, keep FullAWSAccess and attach an "
         'SCP with {{"Effect": "Deny", "Action": "*", "Resource": "*"}} next to it; or, to '
         "switch {target_id} to an allow-list, attach the SCP that allows the permitted actions "
