@@ -98,7 +98,9 @@ class LockoutError(PolicyAttachmentError):
         "to {target_id}; to deny everything there on purpose, keep FullAWSAccess and attach an "
         'SCP with {{"Effect": "Deny", "Action": "*", "Resource": "*"}} next to it; or, to '
         "switch {target_id} to an allow-list, attach the SCP that allows the permitted actions "
-        "to it in the same update (declare its PolicyAttachment)."
+        "to it in the same update (declare its PolicyAttachment); or, to stop managing this "
+        "attachment but leave it in AWS, first set skip_destroy=True on it (config: "
+        "skip_destroy: true) and run `pulumi up`."
     )
 
 

@@ -218,6 +218,21 @@ def test_destroy_refuses_a_targets_last_scp_and_points_to_skip_destroy(tmp_path,
     assert scps(orgs_client, sandbox) == {"DenyRootUser"} and changes(endpoint) == {}
 
 
+def test_destroy_refuses_leaving_an_ou_with_deny_only_scps_and_points_to_skip_destroy(
+        tmp_path, endpoint, org, orgs_client):
+    """The stack manages FullAWSAccess on an OU that also carries a deny SCP attached
+    outside the stack: destroying it would lock the OU's accounts out."""
+    sandbox = org["ous"]["Root/Sandbox"]
+    st = stack(tmp_path, {"Root/Sandbox": [{"policy": "FullAWSAccess", "import": True}]})
+    st.up()
+    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=sandbox)
+    endpoint.control.reset_calls()
+    message = failure(lambda: st.destroy(run_program=True))
+    assert f'before hook "{DELETE_HOOK}" failed' in message
+    assert "allow no action at all" in message and "skip_destroy" in message
+    assert scps(orgs_client, sandbox) == {"FullAWSAccess", "DenyRootUser"} and changes(endpoint) == {}
+
+
 def slot_stack(tmp_path: Path, target: str, policy: str) -> tuple[auto.Stack, dict[str, str]]:
     """A program of one PolicyAttachment ("slot") on ``target``; set
     ``chosen["policy"]`` to change its policy_id, which replaces it."""
