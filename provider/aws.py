@@ -267,8 +267,8 @@ class OrganizationsApi:
         management = self._quiet(lambda: client.describe_organization()["Organization"].get("MasterAccountId"))
         return TargetFacts(name=name or None, accounts=accounts, management_account_id=management)
 
-    def _count_accounts_under(self, ou_id: str) -> Optional[int]:
-        """Accounts anywhere below ``ou_id``, or None past the call budget."""
+    def _count_accounts_under(self, ou_id: str) -> int:
+        """Accounts anywhere below ``ou_id``; raises _BudgetSpent past the call budget."""
         budget, total, parents = [COUNT_CALL_BUDGET], 0, [ou_id]
         while parents:
             parent = parents.pop()

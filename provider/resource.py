@@ -262,9 +262,9 @@ class PolicyAttachmentProvider(ResourceProvider):
         nothing. Documents are read afresh (an update may have changed them)."""
         api, described = self._rt.api, {}
 
-        def describe(policy_id: str) -> Optional[PolicySummary]:
-            described[policy_id] = api.describe_policy(policy_id)
-            return described[policy_id]
+        def describe(pid: str) -> Optional[PolicySummary]:
+            described[pid] = api.describe_policy(pid)
+            return described[pid]
 
         if detach_locks_out(policy_id, remaining, describe):
             shown = [described[p].display if described.get(p) else p for p in sorted(remaining)]
