@@ -42,6 +42,7 @@ class Plan:
     soak_shape: OrgShape
     engine_sizes: tuple[int, ...]
     engine_repeats: int
+    lockout_targets: int = 100
 
 
 FULL = Plan(rounds=30, cold_runs=5, preview_shape=OrgShape.with_attachments(1000),
@@ -51,7 +52,7 @@ FULL = Plan(rounds=30, cold_runs=5, preview_shape=OrgShape.with_attachments(1000
 QUICK = Plan(rounds=10, cold_runs=3, preview_shape=OrgShape.with_attachments(200),
              removals=((0, 0), (1, 1), (10, 5), (40, 20), (200, 40)), refresh_sizes=(10, 100),
              scaling_sizes=(100, 500), soak_count=50, soak_shape=OrgShape(targets=12),
-             engine_sizes=(10, 100), engine_repeats=1)
+             engine_sizes=(10, 100), engine_repeats=1, lockout_targets=20)
 
 
 def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
@@ -67,6 +68,7 @@ def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
     step("api_calls", calls.api_calls)
     step("overhead_ratio", lambda: timing.overhead_ratio(rounds=plan.rounds))
     step("preview_calls", lambda: preview.guard_calls(plan.preview_shape, plan.removals))
+    step("preview_lockout_calls", lambda: preview.lockout_calls(plan.preview_shape, plan.lockout_targets))
     step("preview_check_calls", lambda: preview.check_calls(plan.preview_shape))
     step("preview_scaling", lambda: preview.scaling(plan.scaling_sizes))
     step("refresh_calls", lambda: calls.refresh_calls(plan.refresh_sizes))
@@ -103,10 +105,21 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     rows.append(("overhead floor (no AWS call)", f"gRPC round trip {floor['grpc_round_trip']} ms, "
                  f"Update {floor['update_no_aws']} ms", "(info)", True))
     for row in results["preview_calls"]:
-        refused = f", {row['refused']} refused" if row["refused"] else ""
+        refused = "".join(f", {row[k]} {k}" for k in ("refused", "lockouts") if row[k])
+        # FullAWSAccess staying on every touched target: no document is read at all
+        most = row["involved"] if row["full_aws_access_removed"] else 0
         rows.append((f"preview_calls K={row['removed']} T={row['targets']}",
-                     f"{row['calls']} ({row['declared_unchanged']} unchanged: 0{refused})",
-                     f"== {row['targets']}", row["calls"] == row["targets"]))
+                     f"lists {row['lists']}, describes {row['describes']} "
+                     f"({row['declared_unchanged']} unchanged: 0{refused})",
+                     f"lists == {row['targets']}, describes <= {most}",
+                     row["lists"] == row["targets"] and row["describes"] <= most))
+    lock = results["preview_lockout_calls"]
+    rows.append((f"preview_lockout T={lock['targets']} (FullAWSAccess removed, deny SCPs stay)",
+                 f"lists {lock['lists']}, describes {lock['describes']}, {lock['lockouts']} refused "
+                 f"(+{lock['message_calls']} calls for the messages)",
+                 f"lists == {lock['targets']}, describes <= {lock['involved']}, all refused",
+                 lock["lists"] == lock["targets"] and lock["describes"] <= lock["involved"]
+                 and lock["lockouts"] == lock["targets"]))
     check = results["preview_check_calls"]
     rows.append((f"preview: provider check of {check['declared']} declared",
                  f"{check['calls']} ({', '.join(f'{k} {v}' for k, v in check['by_operation'].items())})",

@@ -5,6 +5,11 @@
   does; the guard should make one ListPoliciesForTarget per target (T calls)
   whatever K and whatever the size of the organization. Attachments that stay
   declared and unchanged never reach the guard.
+* The lockout check adds DescribePolicy calls only where a detach could leave
+  a target SCPs that allow nothing: at most one per distinct SCP involved,
+  none while FullAWSAccess stays. :func:`lockout_calls` measures the worst
+  case, FullAWSAccess removed from targets that keep only deny SCPs (every
+  one refused; the refusal's message also looks the target up).
 * :func:`naive_calls`: the contrast, a guard that refreshes every declared
   attachment with one ListPoliciesForTarget each.
 * :func:`check_calls`: the part of a preview the guard does not cover: the
@@ -75,18 +80,39 @@ async def _run_hooks(pairs: Iterable[tuple[str, str]]) -> list[BaseException | N
                                 return_exceptions=True)
 
 
-def guard_preview(endpoint: Any, pairs: list[tuple[str, str]]) -> dict[str, int]:
-    """Run the guard for one preview removing ``pairs``; its calls and refusals."""
+#: The guard's refusals of a preview; anything else it raises is a bench failure.
+REFUSALS = (errors.LastPolicyError, errors.LockoutError)
+#: Calls the guard makes to decide (the rest only enrich a refusal's message).
+DECIDING = ("ListPoliciesForTarget", "DescribePolicy")
+
+
+def guard_preview(endpoint: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Run the guard for one preview removing ``pairs``; its calls and refusals.
+
+    ``calls`` counts the calls that decide (ListPoliciesForTarget, DescribePolicy);
+    ``message_calls`` those made only to describe a refused target.
+    """
     guard.reset_ledger(OrganizationsApi())
     endpoint.control.reset_calls()
     outcomes = asyncio.run(_run_hooks(pairs))
-    calls = endpoint.control.calls()
-    unexpected = [o for o in outcomes if o is not None and not isinstance(o, errors.LastPolicyError)]
+    calls = {op: n for op, n in endpoint.control.calls().items() if n}
+    unexpected = [o for o in outcomes if o is not None and not isinstance(o, REFUSALS)]
     if unexpected:
         raise RuntimeError(f"the guard failed unexpectedly: {unexpected[0]!r}") from unexpected[0]
-    return {"calls": sum(calls.values()),
+    return {"calls": sum(calls.get(op, 0) for op in DECIDING),
+            "lists": calls.get("ListPoliciesForTarget", 0),
+            "describes": calls.get("DescribePolicy", 0),
+            "message_calls": sum(n for op, n in calls.items() if op not in DECIDING),
             "refused": sum(isinstance(o, errors.LastPolicyError) for o in outcomes),
-            "by_operation": {op: n for op, n in calls.items() if n}}
+            "lockouts": sum(isinstance(o, errors.LockoutError) for o in outcomes),
+            "by_operation": calls}
+
+
+def involved_scps(by_target: dict[str, list[str]], pairs: list[tuple[str, str]]) -> int:
+    """Distinct SCPs other than FullAWSAccess on the targets ``pairs`` touch:
+    the most DescribePolicy calls the lockout check may make."""
+    targets = {target for target, _ in pairs}
+    return len({p for t in targets for p in by_target[t] if p != FULL_AWS_ACCESS})
 
 
 def guard_calls(shape: OrgShape, removals: Iterable[tuple[int, int]] = DEFAULT_REMOVALS) -> list[dict[str, Any]]:
@@ -96,10 +122,28 @@ def guard_calls(shape: OrgShape, removals: Iterable[tuple[int, int]] = DEFAULT_R
         by_target = declared(endpoint, shape)
         total = sum(len(p) for p in by_target.values())
         for removed, targets in removals:
-            result = guard_preview(endpoint, spread(by_target, removed, targets))
-            rows.append({"removed": removed, "targets": targets, "calls": result["calls"],
-                         "refused": result["refused"], "declared_unchanged": total - removed})
+            pairs = spread(by_target, removed, targets)
+            result = guard_preview(endpoint, pairs)
+            rows.append({"removed": removed, "targets": targets, "lists": result["lists"],
+                         "describes": result["describes"], "involved": involved_scps(by_target, pairs),
+                         "full_aws_access_removed": any(p == FULL_AWS_ACCESS for _, p in pairs),
+                         "refused": result["refused"], "lockouts": result["lockouts"],
+                         "declared_unchanged": total - removed})
     return rows
+
+
+def lockout_calls(shape: OrgShape, targets: int) -> dict[str, Any]:
+    """A preview that removes only FullAWSAccess from ``targets`` targets of
+    ``shape``, each keeping its custom (deny-only) SCPs: every removal is a
+    lockout. ``{"targets", "lists", "describes", "involved", "lockouts", "message_calls"}``."""
+    with serving(shape) as endpoint:
+        by_target = declared(endpoint, shape)
+        chosen = [t for t in by_target if t not in (endpoint.ids["root"], endpoint.ids["management_account"])]
+        pairs = [(target, FULL_AWS_ACCESS) for target in chosen[:targets]]
+        result = guard_preview(endpoint, pairs)
+    return {"targets": len(pairs), "lists": result["lists"], "describes": result["describes"],
+            "involved": involved_scps(by_target, pairs), "lockouts": result["lockouts"],
+            "message_calls": result["message_calls"]}
 
 
 def naive_calls(endpoint: Any, by_target: dict[str, list[str]]) -> int:

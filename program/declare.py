@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 
-from provider import PolicyAttachment
+from provider import PolicyAttachment, guard
 
 from .config import PolicySpec
 from .plan import PlannedAttachment, summary
@@ -63,12 +63,26 @@ def declare_attachments(plan: Sequence[PlannedAttachment],
     return declared
 
 
+def expect_new_policies(specs: Sequence[PolicySpec], documents: Mapping[str, str],
+                        plan: Sequence[PlannedAttachment]) -> None:
+    """Hand the guard the type and document of each policy this stack creates,
+    for the attachments of it: in a preview its ID is unknown, yet whether it
+    replaces a target's SCP, and allows any action, follows from its file."""
+    by_name = {spec.name: spec for spec in specs}
+    for attachment in plan:
+        if attachment.stack_policy:
+            spec = by_name[attachment.stack_policy]
+            guard.expect_new_policy(attachment.resource_name, name=spec.name, policy_type=spec.type,
+                                    content=documents[spec.name])
+
+
 def declare(specs: Sequence[PolicySpec], documents: Mapping[str, str],
             plan: Sequence[PlannedAttachment]) -> None:
     """Register the policies, then the attachments, and export the summary
     (``attachments``: target -> policies as written in the config; ``policies``:
     name -> ID of each policy this stack creates, when there are some)."""
     stack_policy_ids = declare_policies(specs, documents)
+    expect_new_policies(specs, documents, plan)
     declare_attachments(plan, stack_policy_ids)
     pulumi.export("attachments", summary(tuple(plan)))
     if stack_policy_ids:

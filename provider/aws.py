@@ -65,6 +65,9 @@ class PolicySummary:
     name: str
     type: str
     aws_managed: bool = False
+    #: the policy document, when the answer carried it (DescribePolicy does,
+    #: ListPoliciesForTarget does not)
+    content: Optional[str] = field(default=None, compare=False, repr=False)
 
     @property
     def display(self) -> str:
@@ -77,6 +80,21 @@ class RootSummary:
 
     id: str
     enabled_types: frozenset[str]
+
+
+@dataclass(frozen=True)
+class TargetFacts:
+    """What a refusal message says about a target; each field None when unknown."""
+
+    name: Optional[str] = None
+    #: accounts at or below the target (the management account included), when
+    #: counting them took few calls
+    accounts: Optional[int] = None
+    management_account_id: Optional[str] = None
+
+
+#: Most calls :meth:`OrganizationsApi.target_facts` spends counting accounts.
+COUNT_CALL_BUDGET = 10
 
 
 @dataclass(frozen=True)
@@ -193,7 +211,7 @@ class OrganizationsApi:
             if error_code(err) == "PolicyNotFoundException":
                 return None
             raise self.translate(err, "DescribePolicy", policy_id=policy_id) from err
-        return _summary(answer["Policy"]["PolicySummary"])
+        return _summary(answer["Policy"]["PolicySummary"], answer["Policy"].get("Content"))
 
     def policies_for_target(self, target_id: str, policy_type: str) -> Optional[list[PolicySummary]]:
         """Policies of ``policy_type`` attached directly to the target (every
@@ -228,6 +246,36 @@ class OrganizationsApi:
             t["Type"] for t in root.get("PolicyTypes", []) if t.get("Status") == "ENABLED"
         )
         return RootSummary(id=root["Id"], enabled_types=enabled)
+
+    def target_facts(self, target_id: str) -> TargetFacts:
+        """Best effort, for a refusal message: the target's name, how many
+        accounts its SCPs govern (when :data:`COUNT_CALL_BUDGET` calls suffice
+        to count them) and the management account's ID (which SCPs never
+        restrict). Never raises: a field it could not learn is None."""
+        kind = ids.target_type(target_id)
+        client = self.client
+        if kind == "ACCOUNT":
+            name = self._quiet(lambda: client.describe_account(AccountId=target_id)["Account"].get("Name"))
+            accounts: Optional[int] = 1
+        elif kind == "ORGANIZATIONAL_UNIT":
+            name = self._quiet(lambda: client.describe_organizational_unit(
+                OrganizationalUnitId=target_id)["OrganizationalUnit"].get("Name"))
+            accounts = self._quiet(lambda: self._count_accounts_under(target_id))
+        else:
+            name = "Root"
+            accounts = self._quiet(lambda: _count_pages(client.list_accounts, "Accounts", {}, [COUNT_CALL_BUDGET]))
+        management = self._quiet(lambda: client.describe_organization()["Organization"].get("MasterAccountId"))
+        return TargetFacts(name=name or None, accounts=accounts, management_account_id=management)
+
+    def _count_accounts_under(self, ou_id: str) -> int:
+        """Accounts anywhere below ``ou_id``; raises _BudgetSpent past the call budget."""
+        budget, total, parents = [COUNT_CALL_BUDGET], 0, [ou_id]
+        while parents:
+            parent = parents.pop()
+            total += _count_pages(self.client.list_accounts_for_parent, "Accounts", {"ParentId": parent}, budget)
+            parents += _items(self.client.list_organizational_units_for_parent, "OrganizationalUnits",
+                              {"ParentId": parent}, budget)
+        return total
 
     def _call(self, operation: str, fn: Callable[[], Any]) -> Any:
         """Run one call with the bounded retry; a failure to reach AWS at all
@@ -315,11 +363,34 @@ class OrganizationsApi:
             return None
 
 
-def _summary(item: dict[str, Any]) -> PolicySummary:
+def _summary(item: dict[str, Any], content: Optional[str] = None) -> PolicySummary:
     return PolicySummary(
         id=item["Id"], name=item.get("Name", ""), type=item.get("Type", ""),
-        aws_managed=bool(item.get("AwsManaged", False)),
+        aws_managed=bool(item.get("AwsManaged", False)), content=content,
     )
+
+
+class _BudgetSpent(Exception):
+    """A best-effort count needed more calls than it may make."""
+
+
+def _items(call: Callable[..., Any], key: str, request: dict[str, Any], budget: list[int]) -> list[str]:
+    """IDs of every page's ``key`` items, each page taken from ``budget[0]``."""
+    found: list[str] = []
+    request = dict(request)
+    while True:
+        if budget[0] <= 0:
+            raise _BudgetSpent()
+        budget[0] -= 1
+        page = call(**request)
+        found += [item["Id"] for item in page.get(key, [])]
+        if not page.get("NextToken"):
+            return found
+        request["NextToken"] = page["NextToken"]
+
+
+def _count_pages(call: Callable[..., Any], key: str, request: dict[str, Any], budget: list[int]) -> int:
+    return len(_items(call, key, request, budget))
 
 
 def _subject(policy_id: str, target_id: str) -> str:

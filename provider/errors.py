@@ -83,6 +83,27 @@ class LastPolicyError(PolicyAttachmentError):
     )
 
 
+class LockoutError(PolicyAttachmentError):
+    """Raised before a detach that would leave a target only SCPs that allow
+    no action (Deny statements only): every account below it would be denied
+    everything. AWS accepts such a detach; this package does not."""
+
+    fmt = (
+        "Refusing to detach {policy} from {target}: the service control policies (SCPs) "
+        "that would remain attached to it, {remaining}, allow no action at all (none has an "
+        "Allow statement). SCPs only filter: an action is allowed at a root, OU or account "
+        "only if an SCP attached directly to it allows it, so every principal in {scope} "
+        "would be denied every action (the management account excepted). AWS would accept "
+        "this detach. Ways out: keep {policy}, or another SCP that allows actions, attached "
+        "to {target_id}; to deny everything there on purpose, keep FullAWSAccess and attach an "
+        'SCP with {{"Effect": "Deny", "Action": "*", "Resource": "*"}} next to it; or, to '
+        "switch {target_id} to an allow-list, attach the SCP that allows the permitted actions "
+        "to it in the same update (declare its PolicyAttachment); or, to stop managing this "
+        "attachment but leave it in AWS, first set skip_destroy=True on it (config: "
+        "skip_destroy: true) and run `pulumi up`."
+    )
+
+
 class PolicyLimitExceededError(PolicyAttachmentError):
     """Raised before an attach that would put more policies of one type on a
     target than AWS allows (5 SCPs)."""

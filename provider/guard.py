@@ -1,5 +1,6 @@
 """Plan-time guard: ``pulumi preview`` fails before a target would lose its
-last SCP, or get more policies than AWS allows.
+last SCP, be left with SCPs that allow no action at all (a lockout), or get
+more policies than AWS allows.
 
 The engine never calls a provider for a resource removed from the program
 during preview; it does run ``before_delete`` resource hooks registered with
@@ -11,6 +12,12 @@ every PolicyAttachment:
   ListPoliciesForTarget per target per run) ∪ (attachments approved for
   creation on that target in this run) − (detaches approved in this run, this
   one included). Nothing remaining: refuse, with the provider's own message.
+  For an SCP, also refuse when the detached SCP allows some action and the
+  remaining ones allow none (:func:`provider.resource.detach_locks_out`): their
+  documents come from DescribePolicy, once per policy per run, read only until
+  the answer is known (FullAWSAccess never); a policy created in the same
+  update counts as the document the program handed over
+  (:func:`expect_new_policy`).
 * ``before_create`` -> :func:`guard_before_create`: refuse an attachment that
   would put more distinct policies of its type on the target than AWS allows.
 
@@ -47,7 +54,7 @@ from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_labe
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
 from .retry import retry_from_config
-from .resource import PROVIDER_KEY, last_policy_error
+from .resource import PROVIDER_KEY, detach_locks_out, last_policy_error, lockout_error
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
 BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
@@ -65,6 +72,16 @@ async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
     return await asyncio.wrap_future(_AWS_WORKERS.submit(fn, *args))
 
 
+@dataclass(frozen=True)
+class NewPolicy:
+    """A policy the program creates in this update: its ID is unknown in a
+    preview, but its type and document are known from the program."""
+
+    name: str
+    policy_type: str
+    content: str
+
+
 @dataclass
 class Ledger:
     """What one program run has approved so far, and the AWS answers it used."""
@@ -72,8 +89,13 @@ class Ledger:
     lookups: Lookups
     attaches: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
     detaches: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
-    #: targets that get an attachment whose policy ID is unknown in this preview
+    #: targets that get an attachment whose policy ID, type and document are unknown
     unknown_attaches: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: policies created in this update, by the resource name of the attachment
+    #: that attaches them (see :func:`expect_new_policy`)
+    new_policies: dict[str, NewPolicy] = field(default_factory=dict)
+    #: approved attachments of such policies, whose IDs are unknown in this preview
+    new_attaches: dict[Key, list[NewPolicy]] = field(default_factory=lambda: defaultdict(list))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -105,6 +127,18 @@ def reset_ledger(api: Optional[OrganizationsApi] = None) -> Ledger:
         return _ledger
 
 
+def expect_new_policy(attachment_name: str, *, name: str, policy_type: str, content: str) -> None:
+    """Tell this run's guard that the PolicyAttachment named ``attachment_name``
+    attaches a policy the program creates in the same update (``name``, of
+    ``policy_type``, with the document ``content``). In a preview that
+    policy's ID is unknown; with this, the guard still counts it as what it
+    is: a replacement SCP or not, and one that allows actions or not. Call it
+    before declaring the attachment."""
+    book = ledger()
+    with book.lock:
+        book.new_policies[attachment_name] = NewPolicy(name, policy_type, content)
+
+
 # -- the hooks -------------------------------------------------------------------
 
 
@@ -132,20 +166,62 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
     if attached is None or all(p.id != policy_id for p in attached):
         return  # target or attachment already gone: nothing will be detached
     key = (target_id, policy_type)
-    with book.lock:
-        remaining = rules.remaining_after_detach(
-            (p.id for p in attached), book.attaches[key], book.detaches[key] | {policy_id}
-        )
-        if rules.detach_leaves_too_few(policy_type, remaining):
-            if book.unknown_attaches[target_id] == 0:
-                raise last_policy_error(display, target_id, policy_type)
-            pulumi.log.warn(
-                f"{display} is the last {policy_type_label(policy_type)} known on {target_id}; "
-                f"the update also attaches a policy to {target_id} whose ID is not known until "
-                "it is created, and it is counted as the replacement. If it is not of the same "
-                "type, the detach will be refused while applying."
-            )
-        book.detaches[key].add(policy_id)
+    attached_ids = [p.id for p in attached]
+    while True:
+        with book.lock:
+            remaining, new, unknown = _after_detach(book, key, attached_ids, policy_id)
+            if rules.detach_leaves_too_few(policy_type, remaining) and not new:
+                if unknown == 0:
+                    raise last_policy_error(display, target_id, policy_type)
+                pulumi.log.warn(
+                    f"{display} is the last {policy_type_label(policy_type)} known on {target_id}; "
+                    f"the update also attaches a policy to {target_id} whose ID is not known until "
+                    "it is created, and it is counted as the replacement. If it is not of the same "
+                    "type, the detach will be refused while applying."
+                )
+            if (policy_type != rules.SERVICE_CONTROL_POLICY or unknown  # unknown: never guess
+                    or not remaining.isdisjoint(rules.ALLOW_ALL_POLICIES)):  # FullAWSAccess stays
+                book.detaches[key].add(policy_id)
+                return
+        # Reading documents calls AWS: outside the lock, then decided again under
+        # it, in case a parallel delete of the same target was approved meanwhile.
+        shown = await _off_loop(_lockout, book, policy_id, remaining, new)
+        with book.lock:
+            if _after_detach(book, key, attached_ids, policy_id) != (remaining, new, unknown):
+                continue
+            if shown is None:
+                book.detaches[key].add(policy_id)
+                return
+        facts = await _off_loop(book.lookups.api.target_facts, target_id)
+        refusal = lockout_error(display, target_id, shown, facts)
+        if refusal is not None:
+            raise refusal
+        with book.lock:  # the management account: SCPs never restrict it
+            book.detaches[key].add(policy_id)
+            return
+
+
+def _after_detach(
+    book: Ledger, key: Key, attached: list[str], policy_id: str
+) -> tuple[frozenset[str], tuple[NewPolicy, ...], int]:
+    """What the target keeps if this run's approved changes and this detach
+    happen: policy IDs, policies created in this update, and how many
+    attachments of unknown policies it gets. Call under ``book.lock``."""
+    remaining = rules.remaining_after_detach(attached, book.attaches[key], book.detaches[key] | {policy_id})
+    return remaining, tuple(book.new_attaches[key]), book.unknown_attaches[key[0]]
+
+
+def _lockout(
+    book: Ledger, policy_id: str, remaining: frozenset[str], new: tuple[NewPolicy, ...]
+) -> Optional[list[str]]:
+    """None unless detaching ``policy_id`` leaves the target SCPs that allow
+    nothing; then how to name those in the refusal. One DescribePolicy per
+    policy per run, at most."""
+    if not detach_locks_out(policy_id, remaining, book.lookups.policy, (n.content for n in new)):
+        return None
+    summaries = {p: book.lookups.policy(p) for p in sorted(remaining)}  # cached by now
+    return [s.display if s else p for p, s in summaries.items()] + [
+        f"{n.name} (created in this update)" for n in new]
 
 
 async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
@@ -158,7 +234,11 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
         return
     if not known(policy_id, is_engine_unknown):
         with book.lock:
-            book.unknown_attaches[target_id] += 1
+            new = book.new_policies.get(args.name)
+            if new is None:
+                book.unknown_attaches[target_id] += 1
+            else:
+                book.new_attaches[(target_id, new.policy_type)].append(new)
         return
     if ids.target_type(target_id) is None or not ids.is_policy_id(policy_id):
         return  # the provider's check reports malformed IDs

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import itertools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Optional, TypeVar
 
 import pulumi
@@ -27,7 +28,15 @@ from pulumi.dynamic import (
 )
 
 from . import errors, ids, rules
-from .aws import AwsSettings, OrganizationsApi, PolicySummary, policy_display, policy_type_label, target_kind
+from .aws import (
+    AwsSettings,
+    OrganizationsApi,
+    PolicySummary,
+    TargetFacts,
+    policy_display,
+    policy_type_label,
+    target_kind,
+)
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, input_failures, is_engine_unknown, known
 from .lookups import Lookups
 from .retry import RetryPolicy, retry_from_config
@@ -244,7 +253,24 @@ class PolicyAttachmentProvider(ResourceProvider):
             remaining = rules.remaining_after_detach((p.id for p in attached), (), (policy_id,))
             if rules.detach_leaves_too_few(policy_type, remaining):
                 raise last_policy_error(display, target_id, policy_type)
+            if policy_type == rules.SERVICE_CONTROL_POLICY:
+                self._refuse_lockout(policy_id, display, target_id, remaining)
         api.detach_policy(policy_id, target_id, policy_display=display)
+
+    def _refuse_lockout(self, policy_id: str, display: str, target_id: str, remaining: frozenset[str]) -> None:
+        """Raise LockoutError if this detach leaves the target SCPs that allow
+        nothing. Documents are read afresh (an update may have changed them)."""
+        api, described = self._rt.api, {}
+
+        def describe(pid: str) -> Optional[PolicySummary]:
+            described[pid] = api.describe_policy(pid)
+            return described[pid]
+
+        if detach_locks_out(policy_id, remaining, describe):
+            shown = [described[p].display if described.get(p) else p for p in sorted(remaining)]
+            refusal = lockout_error(display, target_id, shown, api.target_facts(target_id))
+            if refusal is not None:
+                raise refusal
 
 
 def last_policy_error(display: str, target_id: str, policy_type: str) -> errors.LastPolicyError:
@@ -254,6 +280,57 @@ def last_policy_error(display: str, target_id: str, policy_type: str) -> errors.
         target_id=target_id,
         type_label=policy_type_label(policy_type),
         minimum=rules.limits_for(policy_type).minimum,
+    )
+
+
+def detach_locks_out(
+    policy_id: str,
+    remaining: Iterable[str],
+    describe: Callable[[str], Optional[PolicySummary]],
+    new_documents: Iterable[Optional[str]] = (),
+) -> bool:
+    """True when detaching the SCP ``policy_id`` takes its target from allowing
+    some action to allowing none: the detached SCP allows something and the
+    SCPs the target keeps (``remaining`` policy IDs, plus documents of policies
+    not created yet) allow nothing (:func:`provider.rules.allows_nothing`).
+
+    Detaching an SCP that allows nothing never takes anything away, even from
+    a target that is already locked out, so it is never refused. Documents are
+    read through ``describe`` (DescribePolicy, cached or not) lazily, stopping
+    as soon as the answer is known; FullAWSAccess is never read.
+    """
+    remaining = sorted(remaining)
+    if any(p in rules.ALLOW_ALL_POLICIES for p in remaining):
+        return False
+
+    def content(pid: str) -> Optional[str]:
+        summary = describe(pid)
+        return summary.content if summary else None  # gone: unknown, never a lockout
+
+    if policy_id not in rules.ALLOW_ALL_POLICIES and rules.document_allows(content(policy_id)) is not True:
+        return False
+    return rules.allows_nothing(itertools.chain(new_documents, map(content, remaining)))
+
+
+def lockout_error(
+    display: str, target_id: str, remaining: Sequence[str], facts: TargetFacts
+) -> Optional[errors.LockoutError]:
+    """The refusal shared by the provider's delete and the plan-time guard, or
+    None when ``target_id`` is the management account (SCPs never restrict it)."""
+    if facts.management_account_id == target_id:
+        return None
+    kind = ids.target_type(target_id)
+    target = f"{target_id} ({facts.name})" if facts.name else target_id
+    if kind == "ACCOUNT":
+        scope = f"account {target}"
+    else:
+        where = "the organization" if kind == "ROOT" else f"OU {target}"
+        count = facts.accounts
+        scope = (f"every account of {where}" if count is None
+                 else f"the {count} account{'' if count == 1 else 's'} of {where}")
+    return errors.LockoutError(
+        policy=display, target=target, target_id=target_id,
+        remaining=", ".join(remaining), scope=scope,
     )
 
 

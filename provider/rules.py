@@ -11,14 +11,24 @@ months, so an unknown type gets conservative defaults instead of an error.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
+from typing import Any, Optional
 
 SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
 RESOURCE_CONTROL_POLICY = "RESOURCE_CONTROL_POLICY"
 
 #: AWS-managed policies that AWS refuses to detach at all.
 UNDETACHABLE_POLICIES = frozenset({"p-RCPFullAWSAccess"})
+
+#: AWS-managed SCPs whose (immutable) document allows every action: no need to
+#: read them to know a target that keeps one is not locked out.
+ALLOW_ALL_POLICIES = frozenset({"p-FullAWSAccess"})
+
+#: The only values AWS accepts for a statement's Effect (case-sensitive, per the
+#: IAM policy grammar that SCPs use).
+_EFFECTS = frozenset({"Allow", "Deny"})
 
 
 @dataclass(frozen=True)
@@ -73,3 +83,65 @@ def attach_exceeds_maximum(policy_type: str, after_attach: Set[str]) -> bool:
     """True when ``after_attach`` (distinct policy IDs the target would carry,
     the new one included) is more than AWS allows for ``policy_type``."""
     return len(after_attach) > limits_for(policy_type).maximum
+
+
+# -- lockout: SCPs that allow nothing ------------------------------------------------
+#
+# SCPs only filter: an action is allowed at a root, OU or account only if some SCP
+# attached *directly* to it allows it. A target whose SCPs hold Deny statements only
+# denies every action to every account below it (the management account excepted),
+# and AWS accepts the detach that gets it there.
+
+
+def document_allows(document: Optional[str]) -> Optional[bool]:
+    """Whether an SCP document allows any action.
+
+    True: some statement has ``"Effect": "Allow"`` and an ``Action`` or
+    ``NotAction`` (conditions and resources are not evaluated: an Allow counts).
+    False: the document is well formed and every statement denies. None: the
+    document is unknown or not one AWS would accept (not JSON, no Statement,
+    a statement that is not an object, an Effect other than exactly ``Allow`` or
+    ``Deny``): callers must never refuse on such a guess.
+    """
+    if document is None:
+        return None
+    try:
+        parsed: Any = json.loads(document)
+    except (TypeError, ValueError):
+        return None
+    statements = parsed.get("Statement") if isinstance(parsed, dict) else None
+    if isinstance(statements, dict):  # AWS accepts one statement as an object
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        return None
+    allows = False
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") not in _EFFECTS:
+            return None
+        action, not_action = _actions(statement.get("Action")), _actions(statement.get("NotAction"))
+        if action is None or not_action is None or not (action or not_action):
+            return None  # AWS requires one of them, as a string or a list of strings
+        allows = allows or statement["Effect"] == "Allow"
+    return allows
+
+
+def _actions(value: Any) -> Optional[bool]:
+    """True for a non-empty action string or list of strings, False when absent,
+    None when malformed."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        return bool(value)
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return bool(value)
+    return None
+
+
+def allows_nothing(documents: Iterable[Optional[str]]) -> bool:
+    """True when the SCP documents a target keeps, taken together, allow no
+    action at all: each is readable and none allows anything. A single unknown
+    or unreadable document (None from :func:`document_allows`) makes it False:
+    never refuse on a guess. An empty collection allows nothing (True); the
+    minimum rule (:func:`detach_leaves_too_few`) refuses that case first.
+    """
+    return all(document_allows(document) is False for document in documents)

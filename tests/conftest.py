@@ -10,7 +10,8 @@ The local Organizations endpoint (``emulator``):
 - ``orgs_client``: a boto3 Organizations client for the endpoint, from its own session.
 - ``make_client``: makes more such clients: ``make_client("sts", config=Config(...))``.
 - ``calls``: reads the endpoint's per-operation call counts (non-zero ones) since the test began.
-- ``make_scps``: ``make_scps(n)`` creates n new, unattached SCPs and returns their IDs.
+- ``make_scps``: ``make_scps(n)`` creates n new, unattached deny-only SCPs and returns their IDs;
+  ``make_scps(n, allow=True)`` allow-list SCPs (an Allow statement: they keep a target usable).
 """
 
 from __future__ import annotations
@@ -96,15 +97,18 @@ def calls(endpoint: Endpoint, org: dict[str, Any]) -> Callable[[], dict[str, int
 
 
 SCP_CONTENT = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:x","Resource":"*"}]}'
+ALLOW_LIST_CONTENT = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["ec2:*","s3:*"],"Resource":"*"}}'
 
 
 @pytest.fixture
-def make_scps(orgs_client: Any) -> Callable[[int], list[str]]:
-    """``make_scps(n)``: IDs of n new SCPs (Extra0, Extra1, ...), attached nowhere."""
+def make_scps(orgs_client: Any) -> Callable[..., list[str]]:
+    """``make_scps(n, allow=False)``: IDs of n new SCPs (Extra0, Extra1, ...; AllowList0,
+    ... with ``allow``), attached nowhere."""
 
-    def make(count: int) -> list[str]:
-        return [orgs_client.create_policy(Name=f"Extra{n}", Description="x", Type="SERVICE_CONTROL_POLICY",
-                                          Content=SCP_CONTENT)["Policy"]["PolicySummary"]["Id"]
+    def make(count: int, allow: bool = False) -> list[str]:
+        prefix, content = ("AllowList", ALLOW_LIST_CONTENT) if allow else ("Extra", SCP_CONTENT)
+        return [orgs_client.create_policy(Name=f"{prefix}{n}", Description="x", Type="SERVICE_CONTROL_POLICY",
+                                          Content=content)["Policy"]["PolicySummary"]["Id"]
                 for n in range(count)]
 
     return make

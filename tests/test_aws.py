@@ -125,3 +125,23 @@ def test_policies_for_target_follows_next_token():
         found = api.policies_for_target("r-ab12", "SERVICE_CONTROL_POLICY")
         stub.assert_no_pending_responses()
     assert [p.id for p in found] == ["p-aaaaaaaa", "p-bbbbbbbb"]
+
+
+def test_describe_policy_carries_the_document(api, org):
+    summary = api.describe_policy(org["policies"]["DenyRootUser"])
+    assert '"Effect": "Deny"' in summary.content and summary.name == "DenyRootUser"
+
+
+@pytest.mark.parametrize("target, budget, name, accounts", [
+    (lambda org: org["accounts"]["sandbox-1"], 10, "sandbox-1", 1),
+    (lambda org: org["ous"]["Root/Workloads"], 10, "Workloads", 2),  # prod-app and dev-app, in child OUs
+    (lambda org: org["ous"]["Root/Workloads"], 3, "Workloads", None),  # too many calls to count: unknown
+    (lambda org: org["root"], 10, "Root", 5),
+    (lambda org: "ou-zzzz-zzzzzzzz", 10, None, None),  # no such OU: nothing learnt, nothing raised
+])
+def test_target_facts_for_a_refusal_message(api, org, calls, monkeypatch, target, budget, name, accounts):
+    monkeypatch.setattr("provider.aws.COUNT_CALL_BUDGET", budget)
+    facts = api.target_facts(target(org))
+    assert (facts.name, facts.accounts) == (name, accounts)
+    assert facts.management_account_id == org["management_account"]
+    assert sum(n for op, n in calls().items() if op.startswith("List")) <= budget

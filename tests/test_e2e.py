@@ -105,6 +105,38 @@ def test_the_same_change_with_a_replacement_scp_passes_preview_and_up(tmp_path, 
     assert scps(orgs_client, sandbox) == {"RestrictRegions"}
 
 
+ALLOW_LIST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:*","s3:*"],"Resource":"*"}]}'
+
+
+def test_preview_fails_before_an_ou_is_left_with_deny_only_scps_and_passes_with_an_allow_list(
+        tmp_path, endpoint, org, orgs_client):
+    """Removing FullAWSAccess from an OU that keeps DenyRootUser: AWS would accept it and
+    lock every account below out; the preview refuses. With an allow-list SCP declared in
+    the same change it passes, and `up` swaps them (attach first, then detach)."""
+    sandbox = org["ous"]["Root/Sandbox"]
+    orgs_client.create_policy(Name="AllowComputeAndStorage", Description="allow-list", Type=SCP,
+                              Content=ALLOW_LIST)
+    st = stack(tmp_path, {"Root/Sandbox": [{"policy": "FullAWSAccess", "import": True}, "DenyRootUser"]})
+    st.up()
+    reconfigure(tmp_path, {"Root/Sandbox": ["DenyRootUser"]})
+    endpoint.control.reset_calls()
+
+    message = failure(st.preview)
+    assert f'before hook "{DELETE_HOOK}" failed' in message
+    for part in (f"Refusing to detach FullAWSAccess (p-FullAWSAccess) from {sandbox} (Sandbox)",
+                 f"DenyRootUser ({org['policies']['DenyRootUser']})", "allow no action at all",
+                 "the 1 account of OU", '"Effect": "Deny", "Action": "*"', "allow-list"):
+        assert part in message
+    assert "Traceback" not in message
+    assert changes(endpoint) == {}
+    assert endpoint.control.calls().get("DescribePolicy") == 1  # DenyRootUser's document, once
+
+    reconfigure(tmp_path, {"Root/Sandbox": ["DenyRootUser", "AllowComputeAndStorage"]})
+    assert st.preview().change_summary == {"create": 1, "delete": 1, "same": 2}
+    assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 2}
+    assert scps(orgs_client, sandbox) == {"DenyRootUser", "AllowComputeAndStorage"}
+
+
 def test_refresh_drops_an_attachment_detached_out_of_band(tmp_path, endpoint, org, orgs_client):
     st = stack(tmp_path, {"Root/Workloads": ["RestrictRegions", "DenyRootUser"]})
     st.up()
@@ -184,6 +216,21 @@ def test_destroy_refuses_a_targets_last_scp_and_points_to_skip_destroy(tmp_path,
     message = failure(lambda: st.destroy(run_program=True))
     assert f'before hook "{DELETE_HOOK}" failed' in message and "skip_destroy=True" in message
     assert scps(orgs_client, sandbox) == {"DenyRootUser"} and changes(endpoint) == {}
+
+
+def test_destroy_refuses_leaving_an_ou_with_deny_only_scps_and_points_to_skip_destroy(
+        tmp_path, endpoint, org, orgs_client):
+    """The stack manages FullAWSAccess on an OU that also carries a deny SCP attached
+    outside the stack: destroying it would lock the OU's accounts out."""
+    sandbox = org["ous"]["Root/Sandbox"]
+    st = stack(tmp_path, {"Root/Sandbox": [{"policy": "FullAWSAccess", "import": True}]})
+    st.up()
+    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=sandbox)
+    endpoint.control.reset_calls()
+    message = failure(lambda: st.destroy(run_program=True))
+    assert f'before hook "{DELETE_HOOK}" failed' in message
+    assert "allow no action at all" in message and "skip_destroy" in message
+    assert scps(orgs_client, sandbox) == {"FullAWSAccess", "DenyRootUser"} and changes(endpoint) == {}
 
 
 def slot_stack(tmp_path: Path, target: str, policy: str) -> tuple[auto.Stack, dict[str, str]]:

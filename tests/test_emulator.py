@@ -82,6 +82,11 @@ CASES = {
     "detach-one-of-two-scps-from-root-ok": Case(
         Step("detach", "DenyLeaveOrganization", "Root"), None,
     ),
+    # AWS accepts a detach that leaves only Deny SCPs (every account below locked out):
+    # the project's guard refuses it, the endpoint must not.
+    "detach-full-aws-access-leaving-deny-only-scp-ok": Case(
+        Step("detach", "FullAWSAccess", "Root"), None,
+    ),
     "detach-last-tag-policy-ok": Case(
         Step("detach", "RequireCostCenterTag", "Root/Sandbox"), None,
         setup=[Step("attach", "RequireCostCenterTag", "Root/Sandbox")],

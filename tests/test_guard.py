@@ -11,7 +11,8 @@ from pulumi.runtime.rpc import UNKNOWN
 
 from provider import guard
 from provider.aws import OrganizationsApi
-from provider.errors import LastPolicyError, PolicyLimitExceededError, UndetachablePolicyError
+from provider.errors import LastPolicyError, LockoutError, PolicyLimitExceededError, UndetachablePolicyError
+from tests.conftest import ALLOW_LIST_CONTENT, SCP_CONTENT
 
 SCP = "SERVICE_CONTROL_POLICY"
 
@@ -57,26 +58,29 @@ def test_removing_the_last_scp_fails_naming_target_policy_and_way_out(ledger, or
 
 
 def test_removing_one_of_two_scps_passes(ledger, org):
-    run(guard.guard_before_delete(delete_args("p-FullAWSAccess", org["root"])))
+    """FullAWSAccess stays on the root: the deny SCP can go."""
+    run(guard.guard_before_delete(delete_args(org["policies"]["DenyLeaveOrganization"], org["root"])))
 
 
-def test_two_last_scps_removed_together_first_allowed_second_refused(ledger, org, orgs_client, calls):
+def test_two_last_scps_removed_together_first_allowed_second_refused(ledger, org, orgs_client, calls, make_scps):
     target = org["accounts"]["sandbox-1"]
-    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=target)
+    [allow_list] = make_scps(1, allow=True)  # an allowing SCP, so the first removal is no lockout
+    orgs_client.attach_policy(PolicyId=allow_list, TargetId=target)
     run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
     with pytest.raises(LastPolicyError):
-        run(guard.guard_before_delete(delete_args(org["policies"]["DenyRootUser"], target)))
+        run(guard.guard_before_delete(delete_args(allow_list, target)))
     assert calls()["ListPoliciesForTarget"] == 1  # one list per target per run
 
 
-def test_parallel_deletes_of_both_scps_refuse_exactly_one(ledger, org, orgs_client):
+def test_parallel_deletes_of_both_scps_refuse_exactly_one(ledger, org, orgs_client, make_scps):
     target = org["accounts"]["sandbox-1"]
-    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=target)
+    [allow_list] = make_scps(1, allow=True)
+    orgs_client.attach_policy(PolicyId=allow_list, TargetId=target)
 
     async def both():
         return await asyncio.gather(
             guard.guard_before_delete(delete_args("p-FullAWSAccess", target)),
-            guard.guard_before_delete(delete_args(org["policies"]["DenyRootUser"], target)),
+            guard.guard_before_delete(delete_args(allow_list, target)),
             return_exceptions=True,
         )
 
@@ -85,9 +89,10 @@ def test_parallel_deletes_of_both_scps_refuse_exactly_one(ledger, org, orgs_clie
     assert sum(r is None for r in results) == 1
 
 
-def test_removal_with_a_replacement_declared_in_the_same_run_passes(ledger, org):
+def test_removal_with_a_replacement_declared_in_the_same_run_passes(ledger, org, make_scps):
     target = org["accounts"]["sandbox-1"]
-    run(guard.guard_before_create(create_args(org["policies"]["DenyRootUser"], target)))
+    [allow_list] = make_scps(1, allow=True)
+    run(guard.guard_before_create(create_args(allow_list, target)))
     run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
 
 
@@ -216,3 +221,158 @@ def test_preview_calls_one_list_per_affected_target_and_none_elsewhere(ledger, o
     after = calls()
     assert after["ListPoliciesForTarget"] - before.get("ListPoliciesForTarget", 0) == 2
     assert sum(after.values()) - sum(before.values()) == 2
+
+
+# -- lockout: the SCPs a target keeps must allow something ----------------------------
+
+@pytest.mark.parametrize("target, name, scope", [
+    (lambda org: org["accounts"]["sandbox-1"], "sandbox-1", lambda org: f"account {org['accounts']['sandbox-1']} (sandbox-1)"),
+    (lambda org: org["ous"]["Root/Workloads"], "Workloads", lambda org: "the 2 accounts of OU"),
+    (lambda org: org["root"], "Root", lambda org: "the 5 accounts of the organization"),
+])
+def test_removing_full_aws_access_leaving_deny_only_scps_is_refused(ledger, org, orgs_client, calls, target, name, scope):
+    target_id, deny = target(org), org["policies"]["DenyRootUser"]
+    if target_id != org["root"]:  # the root keeps DenyLeaveOrganization: deny-only already
+        orgs_client.attach_policy(PolicyId=deny, TargetId=target_id)
+    calls_before = calls()
+    with pytest.raises(LockoutError) as err:
+        run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target_id, name="FullAWSAccess")))
+    message = str(err.value)
+    kept = "DenyLeaveOrganization" if target_id == org["root"] else "DenyRootUser"
+    for part in (f"from {target_id} ({name})", f"{kept} (p-", "allow no action at all", scope(org),
+                 "keep FullAWSAccess (p-FullAWSAccess)", '"Effect": "Deny", "Action": "*"', "allow-list",
+                 "same update"):
+        assert part in message
+    made = {op: n - calls_before.get(op, 0) for op, n in calls().items()}
+    assert made["ListPoliciesForTarget"] == 1 and made["DescribePolicy"] == 1
+    assert "DetachPolicy" not in made
+
+
+@pytest.mark.parametrize("kept, describes", [
+    ("allow_list", 2),  # the allow-list SCP stays (read: it allows); DenyRootUser read: it allows nothing
+    ("full_aws_access", 0),  # FullAWSAccess stays: known to allow everything, no read
+])
+def test_detaches_that_keep_an_allowing_scp_pass(ledger, org, orgs_client, calls, make_scps, kept, describes):
+    target, deny = org["accounts"]["sandbox-1"], org["policies"]["DenyRootUser"]
+    [allow_list] = make_scps(1, allow=True)
+    for policy in (deny, allow_list):
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    removed = "p-FullAWSAccess" if kept == "allow_list" else allow_list
+    before = calls().get("DescribePolicy", 0)
+    run(guard.guard_before_delete(delete_args(removed, target)))
+    run(guard.guard_before_delete(delete_args(deny, target)))  # a deny SCP leaving: never a lockout
+    assert calls().get("DescribePolicy", 0) - before == describes
+
+
+def test_one_describe_per_distinct_scp_across_targets(ledger, org, orgs_client, calls, make_scps):
+    [allow_list] = make_scps(1, allow=True)
+    targets = [org["accounts"][n] for n in ("sandbox-1", "dev-app", "prod-app")]
+    for target in targets:
+        orgs_client.attach_policy(PolicyId=allow_list, TargetId=target)
+    before = calls()
+
+    async def deletes():
+        await asyncio.gather(*(guard.guard_before_delete(delete_args("p-FullAWSAccess", t)) for t in targets))
+
+    run(deletes())
+    made = {op: n - before.get(op, 0) for op, n in calls().items() if n > before.get(op, 0)}
+    assert made == {"ListPoliciesForTarget": 3, "DescribePolicy": 1}
+
+
+def test_parallel_removal_of_the_two_allowing_scps_refuses_exactly_one(ledger, org, orgs_client, make_scps):
+    target = org["accounts"]["sandbox-1"]
+    [allow_list] = make_scps(1, allow=True)
+    for policy in (allow_list, org["policies"]["DenyRootUser"]):
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+
+    async def both():
+        return await asyncio.gather(
+            guard.guard_before_delete(delete_args("p-FullAWSAccess", target)),
+            guard.guard_before_delete(delete_args(allow_list, target)),
+            return_exceptions=True,
+        )
+
+    results = run(both())
+    assert sum(isinstance(r, LockoutError) for r in results) == 1
+    assert sum(r is None for r in results) == 1
+
+
+def test_a_target_already_left_with_deny_only_scps_may_lose_one(ledger, org, orgs_client, make_scps):
+    """Detaching an SCP that allows nothing takes nothing away: not a lockout,
+    even where FullAWSAccess went out of band (the swap that fixes it attaches first)."""
+    target = org["accounts"]["sandbox-1"]
+    deny = [org["policies"]["DenyRootUser"], *make_scps(1)]
+    for policy in deny:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=target)
+    run(guard.guard_before_delete(delete_args(deny[0], target)))
+
+
+def test_the_management_account_is_never_locked_out(ledger, org, orgs_client):
+    """SCPs never restrict the management account: a deny-only set there is harmless."""
+    management = org["management_account"]
+    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=management)
+    run(guard.guard_before_delete(delete_args("p-FullAWSAccess", management)))
+
+
+def test_a_document_gone_since_the_listing_is_never_a_lockout(ledger, org, orgs_client, make_scps):
+    """A deny SCP listed on the target, then deleted before its document is read:
+    unknown, so no guess (the apply-time check reads afresh)."""
+    target = org["accounts"]["sandbox-1"]
+    [policy] = make_scps(1)
+    orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    ledger.lookups.attached(target, SCP)  # this run's listing
+    orgs_client.detach_policy(PolicyId=policy, TargetId=target)
+    orgs_client.delete_policy(PolicyId=policy)
+    run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
+
+
+NEW = "sandbox/NewPolicy"  # the attachment's resource name, as the program names it
+
+
+def create_new_args(target_id, name=NEW):
+    args = create_args(UNKNOWN, target_id)
+    args.name = name
+    return args
+
+
+@pytest.mark.parametrize("content, policy_type, refusal", [
+    (ALLOW_LIST_CONTENT, SCP, None),  # an allow-list created in the same update: the way out
+    (SCP_CONTENT, SCP, LockoutError),  # a deny-only one created in the same update does not help
+    ('{"tags":{}}', "TAG_POLICY", LockoutError),  # another type: DenyRootUser is still all that stays
+])
+def test_a_policy_created_in_the_same_update_counts_as_its_document_says(
+        ledger, org, orgs_client, calls, capsys, content, policy_type, refusal):
+    target = org["accounts"]["sandbox-1"]
+    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=target)
+    guard.expect_new_policy(NEW, name="NewPolicy", policy_type=policy_type, content=content)
+    run(guard.guard_before_create(create_new_args(target)))
+    if refusal is None:
+        run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
+    else:
+        with pytest.raises(refusal) as err:
+            run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
+        created = "NewPolicy (created in this update)"
+        assert (created in str(err.value)) is (policy_type == SCP)
+    assert "not known until it is created" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content, refusal", [(ALLOW_LIST_CONTENT, None), (SCP_CONTENT, LockoutError)])
+def test_a_new_scp_replacing_a_targets_only_scp_counts_without_a_warning(ledger, org, capsys, content, refusal):
+    target = org["accounts"]["sandbox-1"]  # FullAWSAccess only
+    guard.expect_new_policy(NEW, name="NewPolicy", policy_type=SCP, content=content)
+    run(guard.guard_before_create(create_new_args(target)))
+    if refusal is None:
+        run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
+    else:
+        with pytest.raises(refusal):
+            run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
+    assert "not known until it is created" not in capsys.readouterr().err
+
+
+def test_an_unknown_policy_without_a_document_is_never_a_lockout(ledger, org, orgs_client):
+    """Your own code attaching an Output policy ID: its document is unknown, so no guess."""
+    target = org["accounts"]["sandbox-1"]
+    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=target)
+    run(guard.guard_before_create(create_new_args(target, name="not-announced")))
+    run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))

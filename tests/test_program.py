@@ -262,6 +262,10 @@ def test_stack_policies_are_created_from_their_file_and_attached_by_their_id() -
     assert run.attachments() == {
         f"{OU}/DenyS3PublicAccessChanges": (OU, "DenyS3PublicAccessChanges-id", False)}
     assert run.exports["attachments"] == {OU: ["DenyS3PublicAccessChanges"]}
+    # the guard knows the document of the policy behind that attachment (its ID is unknown
+    # in a preview), to judge a lockout by what the file says
+    assert guard.ledger().new_policies == {f"{OU}/DenyS3PublicAccessChanges": guard.NewPolicy(
+        "DenyS3PublicAccessChanges", "SERVICE_CONTROL_POLICY", policy["content"])}
 
 
 def test_every_policy_file_in_the_repository_is_a_valid_document() -> None:

@@ -167,11 +167,54 @@ def test_last_scp_is_refused_before_calling_detach(server, endpoint, org, orgs_c
     assert "DetachPolicy" not in calls()
 
 
-def test_detach_allowed_when_another_scp_stays(server, org, orgs_client):
+def test_detach_allowed_when_another_scp_stays(server, org, orgs_client, make_scps):
     target = org["root"]
+    [allow_list] = make_scps(1, allow=True)  # FullAWSAccess replaced by an allow-list
+    orgs_client.attach_policy(PolicyId=allow_list, TargetId=target)
     _, outs, _ = server.read(f"{target}:p-FullAWSAccess")
     server.delete(f"{target}:p-FullAWSAccess", outs)
-    assert attached(orgs_client, target) == {org["policies"]["DenyLeaveOrganization"]}
+    assert attached(orgs_client, target) == {org["policies"]["DenyLeaveOrganization"], allow_list}
+
+
+@pytest.mark.parametrize("kind", ["root", "ou", "account"])
+def test_detach_leaving_only_deny_scps_is_refused_before_calling_detach(server, org, orgs_client, calls, kind):
+    """AWS accepts this detach (the endpoint too): the provider refuses it itself."""
+    target, deny = targets(org)[kind], org["policies"]["DenyRootUser"]
+    if kind != "root":  # the root keeps DenyLeaveOrganization, deny-only already
+        orgs_client.attach_policy(PolicyId=deny, TargetId=target)
+    _, outs, _ = server.read(f"{target}:p-FullAWSAccess")
+    with pytest.raises(ProviderError) as err:
+        server.delete(f"{target}:p-FullAWSAccess", outs)
+    message = err.value.details
+    for part in ("Refusing to detach FullAWSAccess (p-FullAWSAccess)", target, "allow no action at all",
+                 '"Effect": "Deny", "Action": "*"', "allow-list"):
+        assert part in message
+    assert "p-FullAWSAccess" in attached(orgs_client, target)
+    assert "DetachPolicy" not in calls()
+
+
+@pytest.mark.parametrize("keep", ["allow_list", "management_account"])
+def test_detach_leaving_an_allowing_scp_or_on_the_management_account_proceeds(
+        server, org, orgs_client, make_scps, keep):
+    target = org["management_account"] if keep == "management_account" else org["accounts"]["sandbox-1"]
+    kept = {org["policies"]["DenyRootUser"], *(make_scps(1, allow=True) if keep == "allow_list" else [])}
+    for policy in kept:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    _, outs, _ = server.read(f"{target}:p-FullAWSAccess")
+    server.delete(f"{target}:p-FullAWSAccess", outs)
+    assert attached(orgs_client, target) == kept
+
+
+def test_detaching_a_deny_scp_from_a_target_already_without_allow_proceeds(server, org, orgs_client, make_scps):
+    """Only a detach that takes the last allowing SCP away locks a target out."""
+    target, deny = org["accounts"]["sandbox-1"], org["policies"]["DenyRootUser"]
+    [other] = make_scps(1)
+    for policy in (deny, other):
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=target)  # out of band
+    _, outs, _ = server.read(f"{target}:{deny}")
+    server.delete(f"{target}:{deny}", outs)
+    assert attached(orgs_client, target) == {other}
 
 
 def test_non_scp_types_have_no_minimum(server, org, orgs_client):

@@ -66,3 +66,72 @@ def test_attach_exceeds_maximum(policy_type, count, exceeds):
 @pytest.mark.parametrize("policy_id, undetachable", [("p-RCPFullAWSAccess", True), ("p-FullAWSAccess", False)])
 def test_is_undetachable(policy_id, undetachable):
     assert rules.is_undetachable(policy_id) is undetachable
+
+
+FULL_AWS_ACCESS = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+DENY_ROOT = ('{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*",'
+             '"Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:root"}}}]}')
+ALLOW_LIST = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["ec2:*","s3:*"],"Resource":"*"}}'
+
+
+@pytest.mark.parametrize(
+    "document, allows",
+    [
+        (FULL_AWS_ACCESS, True),
+        (ALLOW_LIST, True),  # an allow-list SCP, Statement as a single object
+        ('{"Statement":[{"Effect":"Deny","Action":"s3:*","Resource":"*"},'
+         '{"Effect":"Allow","Action":"ec2:*","Resource":"*"}]}', True),  # one Allow among Denies
+        ('{"Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}', True),  # NotAction allows
+        ('{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b",'
+         '"Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}', True),  # conditions not evaluated
+        (DENY_ROOT, False),
+        ('{"Statement":{"Effect":"Deny","NotAction":["iam:*"],"Resource":"*"}}', False),
+        ('{"Statement":[{"Effect":"Deny","Action":"*"},{"Effect":"Deny","Action":["s3:*"]}]}', False),
+        # never refuse on a guess: unknown or malformed documents are None
+        (None, None),
+        ("", None),
+        ("{not json", None),
+        ("[]", None),
+        ('{"Version":"2012-10-17"}', None),  # no Statement
+        ('{"Statement":[]}', None),
+        ('{"Statement":"Deny"}', None),
+        ('{"Statement":["Deny"]}', None),
+        ('{"Statement":[{"Effect":"deny","Action":"*"}]}', None),  # Effect is case-sensitive
+        ('{"Statement":[{"Effect":"allow","Action":"*"}]}', None),
+        ('{"Statement":[{"Action":"*"}]}', None),  # no Effect
+        ('{"Statement":[{"Effect":"Deny","Resource":"*"}]}', None),  # no Action nor NotAction
+        ('{"Statement":[{"Effect":"Deny","Action":[]}]}', None),
+        ('{"Statement":[{"Effect":"Deny","Action":42}]}', None),
+        ('{"Statement":[{"Effect":"Deny","Action":"*"},{"Effect":"Deny","Action":7}]}', None),
+    ],
+)
+def test_document_allows(document, allows):
+    assert rules.document_allows(document) is allows
+
+
+@pytest.mark.parametrize(
+    "documents, nothing",
+    [
+        ([DENY_ROOT], True),
+        ([DENY_ROOT, '{"Statement":{"Effect":"Deny","Action":"s3:*"}}'], True),
+        ([], True),  # no SCP at all (the minimum rule refuses that first)
+        ([FULL_AWS_ACCESS], False),
+        ([DENY_ROOT, ALLOW_LIST], False),
+        ([DENY_ROOT, None], False),  # one document unknown: no verdict of lockout
+        ([DENY_ROOT, "{not json"], False),
+    ],
+)
+def test_allows_nothing(documents, nothing):
+    assert rules.allows_nothing(documents) is nothing
+
+
+def test_allows_nothing_stops_at_the_first_allowing_document():
+    """Callers pass a lazy iterable so an allowing SCP spares the other lookups."""
+    asked = []
+
+    def fetch(document):
+        asked.append(document)
+        return document
+
+    assert rules.allows_nothing(fetch(d) for d in (FULL_AWS_ACCESS, DENY_ROOT)) is False
+    assert asked == [FULL_AWS_ACCESS]
