@@ -75,32 +75,36 @@ def _stack(work_dir: Path, name: str, program: Callable[[], None]) -> auto.Stack
                                        program=program, opts=options)
 
 
-def run_stack(kind: str, pairs: list[tuple[str, str]], endpoint: Any, work_dir: Path,
-              repeats: int = 1) -> dict[str, Any]:
-    """The four steps for one program kind; seconds and (ours) calls per step."""
+def run_both(pairs: list[tuple[str, str]], endpoint: Any, work_dir: Path, repeats: int = 1) -> dict[str, Any]:
+    """The four steps, each run for ours and for the floor back to back (alternating
+    which goes first), so that both see the same machine load; seconds per kind and
+    step (median of the runs) and our AWS calls per step."""
     declared = {"pairs": pairs}
-    declare = _ours if kind == "ours" else _floor
-    st = _stack(work_dir / kind, kind, lambda: declare(declared["pairs"]))
-    seconds: dict[str, float] = {}
+    stacks = {"ours": _stack(work_dir / "ours", "ours", lambda: _ours(declared["pairs"])),
+              "floor": _stack(work_dir / "floor", "floor", lambda: _floor(declared["pairs"]))}
+    timings: dict[str, dict[str, list[float]]] = {kind: {} for kind in stacks}
     calls: dict[str, dict[str, int]] = {}
 
-    def step(name: str, action: Callable[[], Any], runs: int) -> None:
-        timings = []
-        for _ in range(runs):
-            endpoint.control.reset_calls()
-            started = time.perf_counter()
-            action()
-            timings.append(time.perf_counter() - started)
-            calls[name] = {op: n for op, n in endpoint.control.calls().items() if n}
-        seconds[name] = round(statistics.median(timings), 2)
+    def step(name: str, action: Callable[[auto.Stack], Any], runs: int) -> None:
+        for run in range(runs):
+            order = ("ours", "floor") if run % 2 == 0 else ("floor", "ours")
+            for kind in order:
+                endpoint.control.reset_calls()
+                started = time.perf_counter()
+                action(stacks[kind])
+                timings[kind].setdefault(name, []).append(time.perf_counter() - started)
+                if kind == "ours":
+                    calls[name] = {op: n for op, n in endpoint.control.calls().items() if n}
 
-    step("preview_new", st.preview, repeats)
-    step("up", st.up, 1)
-    step("preview_same", st.preview, repeats)
+    step("preview_new", lambda st: st.preview(), repeats)
+    step("up", lambda st: st.up(), 1)
+    step("preview_same", lambda st: st.preview(), repeats)
     gone = removed(pairs)
     declared["pairs"] = [pair for pair in pairs if pair not in gone]
-    step("preview_removals", st.preview, repeats)
-    return {"seconds": seconds, "calls": calls if kind == "ours" else {}}
+    step("preview_removals", lambda st: st.preview(), repeats)
+    seconds = {kind: {name: round(statistics.median(runs), 2) for name, runs in by_step.items()}
+               for kind, by_step in timings.items()}
+    return {"seconds": seconds, "calls": calls}
 
 
 def measure(sizes: tuple[int, ...], repeats: int = 3) -> list[dict[str, Any]]:
@@ -112,14 +116,12 @@ def measure(sizes: tuple[int, ...], repeats: int = 3) -> list[dict[str, Any]]:
         shape = OrgShape(targets=max(targets, 2), policies=POLICY_POOL)
         with serving_apart(shape) as endpoint, tempfile.TemporaryDirectory(prefix="bench-engine-") as work:
             pairs = pairs_for(endpoint.ids, attachments)
-            ours = run_stack("ours", pairs, endpoint, Path(work), repeats)
-            endpoint.control.reset()
-            floor = run_stack("floor", pairs, endpoint, Path(work), repeats)
+            measured = run_both(pairs, endpoint, Path(work), repeats)
+        ours, floor = measured["seconds"]["ours"], measured["seconds"]["floor"]
         rows.append({
             "attachments": attachments, "targets": targets, "policies": POLICY_POOL,
-            "removed": len(removed(pairs)),
-            "ours_s": ours["seconds"], "floor_s": floor["seconds"],
-            "ratio": {s: round(ours["seconds"][s] / floor["seconds"][s], 2) for s in STEPS},
-            "calls": ours["calls"],
+            "removed": len(removed(pairs)), "ours_s": ours, "floor_s": floor,
+            "ratio": {s: round(ours[s] / floor[s], 2) for s in STEPS},
+            "calls": measured["calls"],
         })
     return rows
