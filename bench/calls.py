@@ -18,18 +18,14 @@ from typing import Any
 from pulumi.dynamic.dynamic import serialize_provider
 
 from provider import PolicyAttachmentProvider
-from tests.provider_server import ProviderServer
+from harness.provider_server import FAST_RETRY as _FAST, ProviderServer
 
 from .org import FULL_AWS_ACCESS, OrgShape, all_targets, client, serving
 
 #: The page size Terraform's ListTargetsForPolicy paging gets (the API's maximum).
 LIST_TARGETS_PAGE = 20
-FAST_RETRY = {
-    "aws:region": "us-east-1",
-    "policyAttachment:baseDelay": "0.01",
-    "policyAttachment:maxDelay": "0.05",
-    "policyAttachment:maxAttempts": "12",
-}
+#: Fast retries, and enough of them to ride out the soak's injected faults.
+FAST_RETRY = {**_FAST, "policyAttachment:maxAttempts": "12"}
 
 
 def serialized_provider_bytes() -> int:

@@ -8,14 +8,12 @@ Roles:
   format) in a folder of our own; the emulator checks it like any seed.
 * :func:`serving`: start the in-process endpoint on a seed and point this
   process's environment (inherited by provider servers) at it.
-* :func:`scp_snapshot` / :func:`all_targets`: read the organization back
-  through the API, for before/after comparisons.
+* :func:`all_targets`: every target ID of a seeded organization.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -30,6 +28,7 @@ from typing import Any, Optional
 import boto3
 
 from emulator import Endpoint, EndpointControl, start_endpoint
+from harness.environment import environment
 
 REGION = "us-east-1"
 SCP = "SERVICE_CONTROL_POLICY"
@@ -124,18 +123,11 @@ def serving(shape: Optional[OrgShape] = None) -> Iterator[Endpoint]:
     with tempfile.TemporaryDirectory(prefix="bench-org-") as folder:
         seed = None if shape is None else write_seed(shape, Path(folder))
         endpoint = start_endpoint(seed=seed, port=0)
-        env = endpoint.env()
-        saved = {name: os.environ.get(name) for name in env}
-        os.environ.update(env)
         try:
-            yield endpoint
+            with environment(endpoint.env()):
+                yield endpoint
         finally:
             endpoint.stop()
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 @dataclass
@@ -169,16 +161,8 @@ def serving_apart(shape: OrgShape) -> Iterator[EndpointProcess]:
             url = f"http://127.0.0.1:{port}"
             env = {"AWS_ENDPOINT_URL_ORGANIZATIONS": url, "AWS_ACCESS_KEY_ID": "testing",
                    "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
-            saved = {name: os.environ.get(name) for name in env}
-            os.environ.update(env)
-            try:
+            with environment(env):
                 yield EndpointProcess(url, json.loads(ids_file.read_text()), EndpointControl(url))
-            finally:
-                for name, value in saved.items():
-                    if value is None:
-                        os.environ.pop(name, None)
-                    else:
-                        os.environ[name] = value
         finally:
             child.terminate()
             child.wait(timeout=30)
@@ -210,16 +194,3 @@ def custom_attachments(ids: dict[str, Any], shape: OrgShape) -> list[tuple[str, 
     policy_ids = [ids["policies"][f"Scp{n:03d}"] for n in range(shape.policies)]
     return [(target, policy_ids[(index + k) % shape.policies])
             for index, target in enumerate(all_targets(ids)) for k in range(shape.extra_scps)]
-
-
-def scp_snapshot(orgs: Any, targets: list[str], policy_types: tuple[str, ...] = (SCP,)) -> dict[str, frozenset[str]]:
-    """``{target: {policy IDs}}`` for every policy type given, read through the API."""
-    snapshot: dict[str, frozenset[str]] = {}
-    paginator = orgs.get_paginator("list_policies_for_target")
-    for target in targets:
-        found: set[str] = set()
-        for policy_type in policy_types:
-            for page in paginator.paginate(TargetId=target, Filter=policy_type):
-                found.update(f"{policy_type}:{p['Id']}" for p in page["Policies"])
-        snapshot[target] = frozenset(found)
-    return snapshot

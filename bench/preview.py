@@ -25,15 +25,13 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import pulumi
-
+from harness.hooks import delete_args
 from provider import errors, guard
 from provider.aws import OrganizationsApi
 
 from .calls import props, started_server
 from .org import FULL_AWS_ACCESS, SCP, OrgShape, all_targets, custom_attachments, serving
 
-RESOURCE_TYPE = "pulumi-python:dynamic/organizations:PolicyAttachment"
 #: (removed K, over T targets); the last one removes every SCP of every
 #: target, so the guard refuses T of them (the last SCP of each target).
 DEFAULT_REMOVALS = ((0, 0), (1, 1), (10, 5), (50, 25), (200, 100), (800, 200), (1000, 200))
@@ -65,18 +63,8 @@ def spread(by_target: dict[str, list[str]], removed: int, targets: int) -> list[
     return pairs
 
 
-def delete_args(target: str, policy: str, serialized_provider: str = "gAR...") -> pulumi.ResourceHookArgs:
-    """A before_delete hook's arguments as the engine sends them for a removed attachment."""
-    outs = {**props(policy, target), "target_type": "ACCOUNT", "policy_type": SCP,
-            "policy_name": policy, "__provider": serialized_provider}
-    ins = {k: outs[k] for k in ("policy_id", "target_id", "skip_destroy", "__provider")}
-    return pulumi.ResourceHookArgs(urn=f"urn:bench::{target}:{policy}", id=f"{target}:{policy}",
-                                   name=f"{target}-{policy}", type=RESOURCE_TYPE,
-                                   old_inputs=ins, old_outputs=outs)
-
-
 async def _run_hooks(pairs: Iterable[tuple[str, str]]) -> list[BaseException | None]:
-    return await asyncio.gather(*(guard.guard_before_delete(delete_args(t, p)) for t, p in pairs),
+    return await asyncio.gather(*(guard.guard_before_delete(delete_args(p, t)) for t, p in pairs),
                                 return_exceptions=True)
 
 

@@ -23,20 +23,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from provider.rules import limits_for
-from tests.provider_server import ProviderError, ProviderServer
+from harness.provider_server import ProviderError, ProviderServer
 
-from .calls import props
+from .calls import FAST_RETRY, props
 
 Pair = tuple[str, str]  # (target_id, policy_id)
 SCP = "SERVICE_CONTROL_POLICY"
 TAG = "TAG_POLICY"
 FAULT_CODES = ("ConcurrentModification", "TooManyRequests", "PolicyChangesInProgress", "Service")
-SOAK_CONFIG = {
-    "aws:region": "us-east-1",
-    "policyAttachment:baseDelay": "0.01",
-    "policyAttachment:maxDelay": "0.05",
-    "policyAttachment:maxAttempts": "12",
-}
+SOAK_CONFIG = FAST_RETRY
 _CONTENT = {
     SCP: {"Version": "2012-10-17",
           "Statement": [{"Effect": "Deny", "Action": "soak:Nothing", "Resource": "*"}]},

@@ -27,7 +27,7 @@ from google.protobuf import empty_pb2
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2
 
-from tests.provider_server import PROVIDER_KEY, URN, ProviderServer
+from harness.provider_server import PROVIDER_KEY, URN, ProviderServer
 
 from .calls import FAST_RETRY, props, started_server
 from .org import OrgShape, client, serving

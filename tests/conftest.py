@@ -16,7 +16,6 @@ The local Organizations endpoint (``emulator``):
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,8 @@ import boto3
 import botocore.session
 import pytest
 from botocore.loaders import create_loader
+
+from harness.environment import environment
 
 if TYPE_CHECKING:
     from emulator import Endpoint
@@ -42,17 +43,8 @@ def endpoint() -> Iterator[Endpoint]:
     from emulator import start_endpoint
 
     with start_endpoint() as running:
-        env = {**running.env(), "AWS_DEFAULT_REGION": REGION}
-        saved = {name: os.environ.get(name) for name in env}
-        os.environ.update(env)
-        try:
+        with environment({**running.env(), "AWS_DEFAULT_REGION": REGION}):
             yield running
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from pulumi.runtime.rpc import UNKNOWN
 from provider import guard
 from provider.aws import OrganizationsApi
 from provider.errors import LastPolicyError, LockoutError, PolicyLimitExceededError, UndetachablePolicyError
+from harness.hooks import create_args, delete_args
 from tests.conftest import ALLOW_LIST_CONTENT, SCP_CONTENT
 
 SCP = "SERVICE_CONTROL_POLICY"
@@ -20,27 +21,6 @@ SCP = "SERVICE_CONTROL_POLICY"
 @pytest.fixture
 def ledger(endpoint, org):
     return guard.reset_ledger(OrganizationsApi())
-
-
-def outputs(policy_id, target_id, policy_type=SCP, name=None, skip_destroy=False):
-    return {"policy_id": policy_id, "target_id": target_id, "skip_destroy": skip_destroy,
-            "target_type": "ACCOUNT", "policy_type": policy_type, "policy_name": name or policy_id,
-            "__provider": "gAR..."}
-
-
-def delete_args(policy_id, target_id, **kw) -> pulumi.ResourceHookArgs:
-    outs = outputs(policy_id, target_id, **kw)
-    ins = {k: outs[k] for k in ("policy_id", "target_id", "skip_destroy", "__provider")}
-    return pulumi.ResourceHookArgs(urn="urn:x", id=f"{target_id}:{policy_id}", name="a",
-                                   type="pulumi-python:dynamic/organizations:PolicyAttachment",
-                                   old_inputs=ins, old_outputs=outs)
-
-
-def create_args(policy_id, target_id) -> pulumi.ResourceHookArgs:
-    return pulumi.ResourceHookArgs(urn="urn:x", id="", name="a",
-                                   type="pulumi-python:dynamic/organizations:PolicyAttachment",
-                                   new_inputs={"policy_id": policy_id, "target_id": target_id,
-                                               "skip_destroy": False, "__provider": "gAR..."})
 
 
 def run(coro):

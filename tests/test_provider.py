@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.provider_server import ProviderError, ProviderServer
+from harness.provider_server import FAST_RETRY, ProviderError, ProviderServer
 
-FAST_RETRY = {"policyAttachment:baseDelay": "0.01", "policyAttachment:maxDelay": "0.02"}
 
 
 @pytest.fixture(scope="module")
 def server(endpoint):
     srv = ProviderServer()
-    srv.configure({"aws:region": "us-east-1", **FAST_RETRY})
+    srv.configure(FAST_RETRY)
     yield srv
     srv.close()
 
@@ -375,7 +374,7 @@ def test_a_failing_policy_lookup_fails_create_before_anything_is_attached(org, e
     """DescribePolicy exhausts its retries: the create fails and nothing is left attached."""
     srv = ProviderServer()
     try:
-        srv.configure({"aws:region": "us-east-1", **FAST_RETRY, "policyAttachment:maxAttempts": "2"})
+        srv.configure({**FAST_RETRY, "policyAttachment:maxAttempts": "2"})
         target, policy = org["accounts"]["prod-app"], org["policies"]["RestrictRegions"]
         endpoint.control.set_faults(rate=1.0, codes=["ConcurrentModificationException"],
                                     operations=["DescribePolicy"])
