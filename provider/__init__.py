@@ -9,17 +9,22 @@ from .errors import (
     AccessDeniedError,
     AlreadyAttachedError,
     AwsCallError,
+    ExclusiveConflictError,
+    ExclusiveOrderError,
+    ExclusiveRestoreError,
     InvalidAttachmentIdError,
     LastPolicyError,
     OrganizationsNotInUseError,
     PolicyAttachmentError,
     PolicyLimitExceededError,
     PolicyNotFoundError,
+    PolicyTypeMismatchError,
     PolicyTypeNotEnabledError,
     RetriesExhaustedError,
     TargetNotFoundError,
     UndetachablePolicyError,
 )
+from .exclusive import ExclusivePolicies, ExclusivePoliciesProvider
 from .guard import guard_before_create, guard_before_delete, in_program_run, register_guard
 from .resource import PolicyAttachment, PolicyAttachmentProvider
 
@@ -27,6 +32,11 @@ __all__ = [
     "AccessDeniedError",
     "AlreadyAttachedError",
     "AwsCallError",
+    "ExclusiveConflictError",
+    "ExclusiveOrderError",
+    "ExclusivePolicies",
+    "ExclusivePoliciesProvider",
+    "ExclusiveRestoreError",
     "InvalidAttachmentIdError",
     "LastPolicyError",
     "OrganizationsNotInUseError",
@@ -35,6 +45,7 @@ __all__ = [
     "PolicyAttachmentProvider",
     "PolicyLimitExceededError",
     "PolicyNotFoundError",
+    "PolicyTypeMismatchError",
     "PolicyTypeNotEnabledError",
     "RetriesExhaustedError",
     "TargetNotFoundError",
