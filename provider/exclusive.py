@@ -30,6 +30,7 @@ holds nothing (its runtime is built after unpickling).
 from __future__ import annotations
 
 import pickle
+import threading
 from collections.abc import Iterable
 from typing import Any, Optional
 
@@ -62,6 +63,15 @@ FOUND = "found"
 ATTACHED = "attached"
 DEFAULT_POLICY_TYPE = rules.SERVICE_CONTROL_POLICY
 ID_SEPARATOR = "/"
+#: Input set by ExclusivePolicies in a preview only: check then keeps the plan in
+#: ``attach`` / ``detach`` for the preview to show, and in an update leaves them
+#: empty, so the inputs stored in state never carry a plan already applied (the
+#: CLI shows a diff of stored against new inputs). check always removes it.
+SHOW_PLAN = "show_plan"
+
+#: Plans check computed in this process, for diff: one list call per preview.
+_checked: dict[tuple[str, str, tuple[str, ...]], bool] = {}
+_checked_lock = threading.Lock()
 
 
 def exclusive_id(target_id: str, policy_type: str) -> str:
@@ -118,6 +128,7 @@ class ExclusivePoliciesProvider(ResourceProvider):
         """Input formats, then (all values known) one ListPoliciesForTarget and
         the planned ``attach`` / ``detach``; an impossible set is a failure."""
         inputs = dict(news)
+        show_plan = inputs.pop(SHOW_PLAN, False) is True
         inputs.setdefault(SKIP_DESTROY, False)
         inputs.setdefault(POLICY_TYPE, DEFAULT_POLICY_TYPE)
         failures = [CheckFailure(p, r) for p, r in _input_failures(inputs)]
@@ -130,22 +141,38 @@ class ExclusivePoliciesProvider(ResourceProvider):
         except errors.PolicyAttachmentError as err:
             message = str(err) if target_id in str(err) else f"The exclusive set of {target_id}: {err}"
             return CheckResult(inputs, [CheckFailure(POLICY_IDS, message)])
-        inputs[ATTACH_KEY] = [names[s.policy_id] for s in steps if s.action == ATTACH]
-        inputs[DETACH_KEY] = [names[s.policy_id] for s in steps if s.action != ATTACH]
+        with _checked_lock:
+            _checked[_plan_key(target_id, policy_type, declared)] = bool(steps)
+        shown = steps if show_plan else ()
+        inputs[ATTACH_KEY] = [names[s.policy_id] for s in shown if s.action == ATTACH]
+        inputs[DETACH_KEY] = [names[s.policy_id] for s in shown if s.action != ATTACH]
         return CheckResult(inputs, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """A new target or type replaces; a new declared set, skip_destroy, or
         any planned attach/detach (drift included) updates in place."""
         replaces = [key for key in (TARGET_ID, POLICY_TYPE) if olds.get(key) != news.get(key)]
-        planned = [news.get(ATTACH_KEY), news.get(DETACH_KEY)]
         changed = (
             sorted(olds.get(POLICY_IDS) or []) != sorted(news.get(POLICY_IDS) or [])
             or bool(olds.get(SKIP_DESTROY, False)) != news.get(SKIP_DESTROY, False)
-            or any(is_engine_unknown(p) or p for p in planned)
+            or (not replaces and self._has_plan(news))
         )
         return DiffResult(changes=bool(replaces) or changed, replaces=replaces, stables=[],
                           delete_before_replace=False)
+
+    def _has_plan(self, news: dict[str, Any]) -> bool:
+        """Whether AWS's set differs from the declared one: from this process's
+        check (no call), else asked afresh (a diff without a check first)."""
+        if any(is_engine_unknown(news.get(k)) or news.get(k) for k in (ATTACH_KEY, DETACH_KEY)):
+            return True
+        target_id, policy_type, declared = news.get(TARGET_ID), news.get(POLICY_TYPE), news.get(POLICY_IDS)
+        if not _all_known(target_id, policy_type, declared):
+            return True
+        with _checked_lock:
+            pending = _checked.pop(_plan_key(target_id, policy_type, declared), None)
+        if pending is None:
+            pending = bool(self._plan(target_id, policy_type, declared)[0])
+        return pending
 
     # -- apply -----------------------------------------------------------------
 
@@ -278,6 +305,10 @@ def _outputs(target_id: str, policy_type: str, declared: list[str], skip_destroy
     }
 
 
+def _plan_key(target_id: str, policy_type: str, declared: list[str]) -> tuple[str, str, tuple[str, ...]]:
+    return target_id, policy_type, tuple(sorted(declared))
+
+
 def _all_known(*values: Any) -> bool:
     for value in values:
         if not known(value, is_engine_unknown):
@@ -348,6 +379,7 @@ class ExclusivePolicies(pulumi.dynamic.Resource, module="organizations", name="E
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
         props: dict[str, Any] = {
+            SHOW_PLAN: pulumi.runtime.is_dry_run(),
             TARGET_ID: target_id,
             POLICY_TYPE: policy_type,
             POLICY_IDS: policy_ids,

@@ -40,8 +40,8 @@ def test_the_pickled_provider_holds_nothing():
 
 def test_check_plans_replacing_full_aws_access_with_one_list_call(server, org, calls):
     ou, allow = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
-    inputs, failures = server.check(props(ou, [allow]))
-    assert failures == []
+    inputs, failures = server.check({**props(ou, [allow]), "show_plan": True})  # a preview
+    assert failures == [] and "show_plan" not in inputs
     assert inputs["attach"] == [f"RestrictRegions ({allow})"]
     assert inputs["detach"] == [f"FullAWSAccess ({FULL})"]
     assert calls() == {"ListPoliciesForTarget": 1, "DescribePolicy": 1}  # the policy to attach
@@ -94,7 +94,7 @@ def test_swap_at_five_detaches_first(server, org, orgs_client, make_scps):
         Name="Swap", Description="x", Type=SCP,
         Content='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:y","Resource":"*"}]}',
     )["Policy"]["PolicySummary"]["Id"]
-    news = props(target, [*extra[:4], new])
+    news = {**props(target, [*extra[:4], new]), "show_plan": True}
     inputs, failures = server.check(news, olds=outs)
     assert failures == [] and len(inputs["detach"]) == 1 and len(inputs["attach"]) == 1
     assert server.diff(id_, outs, inputs).changes == 2  # DIFF_SOME
@@ -112,9 +112,14 @@ def test_drift_shows_in_check_and_diff_and_update_removes_it(server, org, orgs_c
 
     deny = org["policies"]["DenyRootUser"]
     orgs_client.attach_policy(PolicyId=deny, TargetId=ou)  # by hand, out of band
-    inputs, _ = server.check(props(ou, [FULL]), olds=outs)
+    inputs, _ = server.check({**props(ou, [FULL]), "show_plan": True}, olds=outs)  # a preview
     assert inputs["detach"] == [f"DenyRootUser ({deny})"]
     assert server.diff(id_, outs, inputs).changes == 2
+    # an update: the plan stays out of the inputs stored in state, the diff still sees it
+    inputs, _ = server.check(props(ou, [FULL]), olds=outs)
+    assert (inputs["attach"], inputs["detach"]) == ([], [])
+    assert server.diff(id_, outs, inputs).changes == 2
+    assert server.diff(id_, outs, inputs).changes == 2  # no check before it: asks AWS itself
     _, read_outs, _ = server.read(id_, outs)  # refresh reports the actual set
     assert read_outs["attached"] == sorted([FULL, deny])
     server.update(id_, outs, inputs)
