@@ -390,6 +390,10 @@ class ExclusivePolicies(pulumi.dynamic.Resource, module="organizations", name="E
             FOUND: None,
             ATTACHED: None,
         }
+        from . import guard  # the program side only; the provider process never needs it
+
+        guard.record_declared("exclusive", target_id, policy_type, resource_name)
+        opts = guard.with_exclusive_hooks(opts)
         # See PolicyAttachment: the SDK's serialize_provider stacks a pickling
         # wrapper per resource (pulumi/pulumi#17803); put back what was there.
         batch_setitems = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]

@@ -51,6 +51,7 @@ from .resource import PROVIDER_KEY, last_policy_error
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
 BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
+BEFORE_CREATE_EXCLUSIVE_HOOK = "organizations-exclusive-policies-guard-create"
 
 Key = tuple[str, str]  # (target_id, policy_type)
 T = TypeVar("T")
@@ -74,6 +75,10 @@ class Ledger:
     detaches: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: targets that get an attachment whose policy ID is unknown in this preview
     unknown_attaches: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: exclusive sets the program declared: (target, type) -> resource name
+    owners: dict[Key, str] = field(default_factory=dict)
+    #: PolicyAttachments the program declared: target -> {policy ID: resource name}
+    declared: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -168,6 +173,9 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
     attached = await _off_loop(book.lookups.attached, target_id, summary.type)
     if attached is None:
         return  # the provider's check reports the unknown target
+    owner = book.owners.get((target_id, summary.type))
+    if owner is not None:
+        raise exclusive_conflict(summary.display, target_id, summary.type, owner)
     key = (target_id, summary.type)
     with book.lock:
         after = rules.remaining_after_detach(
@@ -185,11 +193,48 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
         book.attaches[key].add(policy_id)
 
 
+async def guard_exclusive_before_create(args: pulumi.ResourceHookArgs) -> None:
+    """Refuse a new exclusive set on a (target, type) that a PolicyAttachment
+    declared in the same program also attaches to (the two would undo each
+    other). The reverse case is refused by :func:`guard_before_create`."""
+    ins = await _plain(args.new_inputs or {})
+    target_id, policy_type = ins.get(TARGET_ID), ins.get("policy_type")
+    if not (known(target_id, is_engine_unknown) and known(policy_type, is_engine_unknown)):
+        return
+    book = ledger()
+    for policy_id, name in sorted(book.declared.get(target_id, {}).items()):
+        summary = await _off_loop(book.lookups.policy, policy_id)
+        if summary is not None and summary.type == policy_type:
+            raise exclusive_conflict(summary.display, target_id, policy_type, args.name)
+
+
+def exclusive_conflict(policy: str, target_id: str, policy_type: str, owner: str) -> errors.ExclusiveConflictError:
+    return errors.ExclusiveConflictError(policy=policy, target_id=target_id, exclusive=owner,
+                                         type_label=policy_type_label(policy_type))
+
+
+def record_declared(kind: str, target_id: Any, key: Any, resource_name: str) -> None:
+    """Note a resource the program declares, for the conflict checks above:
+    ``kind`` "attachment" (key: policy ID) or "exclusive" (key: policy type).
+    Values not known yet (Outputs) are not recorded: those conflicts surface
+    when applying, as each resource undoes the other."""
+    if not (isinstance(target_id, str) and isinstance(key, str)):
+        return
+    register_guard()  # a new run starts a new ledger: record into that one
+    book = ledger()
+    with book.lock:
+        if kind == "exclusive":
+            book.owners[(target_id, key)] = resource_name
+        else:
+            book.declared[target_id][key] = resource_name
+
+
 # -- registration ----------------------------------------------------------------
 
 _hooks: Optional[tuple[pulumi.ResourceHook, pulumi.ResourceHook]] = None
 _hooks_run: Optional[object] = None  # the engine connection (monitor) _hooks were registered with
 _hooks_lock = threading.Lock()
+_exclusive_hooks: list[pulumi.ResourceHook] = []  # registered with _hooks, for ExclusivePolicies
 
 
 def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
@@ -212,10 +257,28 @@ def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
                 pulumi.ResourceHook(BEFORE_DELETE_HOOK, guard_before_delete, dry_run),
                 pulumi.ResourceHook(BEFORE_CREATE_HOOK, guard_before_create, dry_run),
             )
+            _exclusive_hooks.clear()  # registered by the first ExclusivePolicies of the run
             _hooks_run = monitor
             with _ledger_lock:
                 _ledger = None  # approvals and cached answers belong to one run
         return _hooks
+
+
+def with_exclusive_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:
+    """``opts`` with the exclusive sets' conflict check bound, keeping the user's hooks."""
+    register_guard()
+    with _hooks_lock:
+        # Registered only in runs that declare an exclusive set: a create hook is
+        # looked up only while its resource registers (delete hooks are the ones
+        # the engine needs on every run).
+        if not _exclusive_hooks:
+            _exclusive_hooks.append(pulumi.ResourceHook(
+                BEFORE_CREATE_EXCLUSIVE_HOOK, guard_exclusive_before_create,
+                pulumi.ResourceHookOptions(on_dry_run=True)))
+    ours = pulumi.ResourceHookBinding(before_create=list(_exclusive_hooks))
+    opts = copy.copy(opts) if opts is not None else pulumi.ResourceOptions()
+    opts.hooks = pulumi.ResourceHookBinding.merge(opts.hooks, ours)
+    return opts
 
 
 def with_guard_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:

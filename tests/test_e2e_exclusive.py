@@ -8,7 +8,9 @@ import os
 import re
 
 import pytest
+from pulumi import automation as auto
 
+import provider
 from program import automation
 from tests.test_e2e import changes, failure, reconfigure, scps, stack
 
@@ -107,3 +109,39 @@ def test_skip_destroy_then_destroy_leaves_the_allow_list_in_place(tmp_path, endp
     st.destroy(run_program=True)
     assert scps(orgs_client, sandbox) == {"DenyRootUser"}  # skip_destroy: left as it is
     assert scps(orgs_client, org["ous"]["Root/Sandbox"]) == {"FullAWSAccess"}  # given back
+
+
+def code_stack(tmp_path, declare) -> auto.Stack:
+    """A program of the user's own code: ``declare()`` constructs its resources."""
+    def program() -> None:
+        provider.register_guard()
+        declare()
+
+    options = auto.LocalWorkspaceOptions(
+        work_dir=str(tmp_path), env_vars=automation.engine_env(tmp_path / "state"),
+        project_settings=auto.ProjectSettings(name="exclusive-e2e", runtime="python"))
+    return auto.create_or_select_stack(stack_name="e2e", project_name="exclusive-e2e", program=program,
+                                       opts=options)
+
+
+def test_a_policy_attachment_on_an_exclusive_target_is_refused_at_preview(tmp_path, endpoint, org, orgs_client):
+    account, p = org["accounts"]["sandbox-1"], org["policies"]
+    with_attachment = {"on": False}
+
+    def declare() -> None:
+        provider.ExclusivePolicies("owned", target_id=account, policy_ids=[p["DenyRootUser"]])
+        if with_attachment["on"]:
+            provider.PolicyAttachment("extra", policy_id=p["RestrictRegions"], target_id=account)
+
+    st = code_stack(tmp_path, declare)
+    st.up()
+    with_attachment["on"] = True  # added later: the attachment's own hook refuses it
+    endpoint.control.reset_calls()
+    message = failure(st.preview)
+    assert f"RestrictRegions ({p['RestrictRegions']})" in message and account in message
+    assert "exclusive set owned" in message and changes(endpoint) == {}
+
+    fresh = code_stack(tmp_path / "both-new", declare)  # both new in one update: refused too
+    message = failure(fresh.preview)
+    assert "exclusive set" in message and account in message
+    assert scps(orgs_client, account) == {"DenyRootUser"}
