@@ -239,3 +239,18 @@ class ExclusiveConflictError(PolicyAttachmentError):
         "update. Put the policy in the exclusive set's list instead (config: the target's "
         "policies), or remove the exclusive set."
     )
+
+
+class ExclusiveHandoverError(PolicyAttachmentError):
+    """Raised at preview when one update removes an exclusive set and declares
+    PolicyAttachments of the same type on that target: deleting the set would
+    give back what it found and detach the policies those attachments manage."""
+
+    fmt = (
+        "{target_id} stops being exclusive for {type_label}s in the same update that declares "
+        "PolicyAttachments for it ({policies}). Deleting the exclusive set gives the target back "
+        "the policies it had before the stack managed it and detaches the ones it attached, "
+        "theirs included. Do it in two updates: first set skip_destroy: true in the target's "
+        "mapping (code: skip_destroy=True) and run `pulumi up`; then write the list form (items "
+        "already attached with import: true)."
+    )

@@ -49,7 +49,7 @@ from pulumi.dynamic import (
 from . import errors, ids, rules
 from .aws import AwsSettings, PolicySummary, policy_display, policy_type_label, target_kind
 from .inputs import SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
-from .ordering import ATTACH, Acceptable, Impossible, Step, plan_order
+from .ordering import ATTACH, Acceptable, Impossible, Step, given_back, plan_order
 from .resource import _RUNTIME_LOCK, _reported, _Runtime
 from .retry import retry_from_config
 
@@ -215,11 +215,9 @@ class ExclusivePoliciesProvider(ResourceProvider):
         if listed is None:
             return  # the target is gone
         attached = {p.id for p in listed}
-        found = set(props.get(FOUND) or [])
-        declared = set(props.get(POLICY_IDS) or [])
-        # Restore only policies that still exist; keep what this stack did not put there.
-        restore = {p for p in found - attached if self._rt.lookups.policy(p) is not None}
-        end = (found & attached) | restore | (attached - declared)
+        # Give back only policies that still exist.
+        found = {p for p in props.get(FOUND) or [] if p in attached or self._rt.lookups.policy(p) is not None}
+        end = given_back(attached, found, props.get(POLICY_IDS) or [])
         result = plan_order(attached, end, rules.limits_for(policy_type), acceptable=self.acceptable,
                             undetachable=rules.UNDETACHABLE_POLICIES)
         if isinstance(result, Impossible):

@@ -42,7 +42,7 @@ from typing import Any, Optional, TypeVar
 
 import pulumi
 
-from . import errors, ids, rules
+from . import errors, ids, ordering, rules
 from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_label
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
@@ -52,6 +52,7 @@ from .resource import PROVIDER_KEY, last_policy_error
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
 BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
 BEFORE_CREATE_EXCLUSIVE_HOOK = "organizations-exclusive-policies-guard-create"
+BEFORE_DELETE_EXCLUSIVE_HOOK = "organizations-exclusive-policies-guard-delete"
 
 Key = tuple[str, str]  # (target_id, policy_type)
 T = TypeVar("T")
@@ -208,6 +209,39 @@ async def guard_exclusive_before_create(args: pulumi.ResourceHookArgs) -> None:
             raise exclusive_conflict(summary.display, target_id, policy_type, args.name)
 
 
+async def guard_exclusive_before_delete(args: pulumi.ResourceHookArgs) -> None:
+    """Refuse, at preview, deleting an exclusive set when giving its target
+    back what it found is impossible (AWS's limits), or when this update hands
+    the target's policies of that type to PolicyAttachments (deleting the set
+    would detach theirs). skip_destroy: nothing is detached, nothing to check."""
+    outs = await _plain(args.old_outputs or args.old_inputs or {})
+    target_id, policy_type = outs.get(TARGET_ID), outs.get("policy_type")
+    if outs.get(SKIP_DESTROY) is True or not (
+            known(target_id, is_engine_unknown) and known(policy_type, is_engine_unknown)):
+        return
+    book = ledger()
+    with book.lock:
+        handed_over = sorted(book.attaches.get((target_id, policy_type), ()))
+    if handed_over:
+        raise errors.ExclusiveHandoverError(target_id=target_id, type_label=policy_type_label(policy_type),
+                                            policies=", ".join(handed_over))
+    listed = await _off_loop(book.lookups.attached, target_id, policy_type)
+    if listed is None:
+        return  # the target is gone: nothing to give back
+    attached = {p.id for p in listed}
+    found = set()
+    for policy_id in outs.get("found") or []:
+        if policy_id in attached or await _off_loop(book.lookups.policy, policy_id) is not None:
+            found.add(policy_id)
+    result = ordering.plan_order(attached, ordering.given_back(attached, found, outs.get("policy_ids") or []),
+                                 rules.limits_for(policy_type), undetachable=rules.UNDETACHABLE_POLICIES)
+    if isinstance(result, ordering.Impossible):
+        raise errors.ExclusiveRestoreError(
+            target_id=target_id, type_label=policy_type_label(policy_type),
+            found=", ".join(sorted(found)) or "none", attached=", ".join(sorted(attached)) or "none",
+            reason=result.reason)
+
+
 def exclusive_conflict(policy: str, target_id: str, policy_type: str, owner: str) -> errors.ExclusiveConflictError:
     return errors.ExclusiveConflictError(policy=policy, target_id=target_id, exclusive=owner,
                                          type_label=policy_type_label(policy_type))
@@ -257,7 +291,10 @@ def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
                 pulumi.ResourceHook(BEFORE_DELETE_HOOK, guard_before_delete, dry_run),
                 pulumi.ResourceHook(BEFORE_CREATE_HOOK, guard_before_create, dry_run),
             )
-            _exclusive_hooks.clear()  # registered by the first ExclusivePolicies of the run
+            # The delete hook on every run (the engine looks it up by name to delete a
+            # set that left the program); the create hook with the first set of the run.
+            _exclusive_hooks[:] = [pulumi.ResourceHook(
+                BEFORE_DELETE_EXCLUSIVE_HOOK, guard_exclusive_before_delete, dry_run)]
             _hooks_run = monitor
             with _ledger_lock:
                 _ledger = None  # approvals and cached answers belong to one run
@@ -271,11 +308,12 @@ def with_exclusive_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.Resou
         # Registered only in runs that declare an exclusive set: a create hook is
         # looked up only while its resource registers (delete hooks are the ones
         # the engine needs on every run).
-        if not _exclusive_hooks:
+        if len(_exclusive_hooks) == 1:
             _exclusive_hooks.append(pulumi.ResourceHook(
                 BEFORE_CREATE_EXCLUSIVE_HOOK, guard_exclusive_before_create,
                 pulumi.ResourceHookOptions(on_dry_run=True)))
-    ours = pulumi.ResourceHookBinding(before_create=list(_exclusive_hooks))
+        before_delete, before_create = _exclusive_hooks
+    ours = pulumi.ResourceHookBinding(before_delete=[before_delete], before_create=[before_create])
     opts = copy.copy(opts) if opts is not None else pulumi.ResourceOptions()
     opts.hooks = pulumi.ResourceHookBinding.merge(opts.hooks, ours)
     return opts

@@ -133,6 +133,15 @@ def _candidates(state: frozenset[str], to_attach: tuple[str, ...], to_detach: tu
     return attaches + detaches if len(state) < limits.maximum else detaches + attaches
 
 
+def given_back(attached: Iterable[str], found: Iterable[str], declared: Iterable[str]) -> frozenset[str]:
+    """What a target carries after its exclusive set is deleted: what the set
+    found when it was created, plus whatever is attached now that the set did
+    not declare (attached by hand since); the declared policies that were not
+    there before go."""
+    attached, found = frozenset(attached), frozenset(found)
+    return found | (attached - frozenset(declared))
+
+
 def states(start: Iterable[str], steps: Iterable[Step]) -> list[frozenset[str]]:
     """The target's set after each step (for messages and tests)."""
     state = frozenset(start)

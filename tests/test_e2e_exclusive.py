@@ -145,3 +145,38 @@ def test_a_policy_attachment_on_an_exclusive_target_is_refused_at_preview(tmp_pa
     message = failure(fresh.preview)
     assert "exclusive set" in message and account in message
     assert scps(orgs_client, account) == {"DenyRootUser"}
+
+
+def test_handing_a_target_over_to_attachments_needs_skip_destroy_first(tmp_path, endpoint, org, orgs_client):
+    ou = org["ous"]["Root/Workloads"]
+    st = stack(tmp_path, {"Root/Workloads": exclusive("RestrictRegions")})
+    st.up()
+    listed = {"Root/Workloads": [{"policy": "RestrictRegions", "import": True}]}
+    reconfigure(tmp_path, listed)
+    endpoint.control.reset_calls()
+    message = failure(st.preview)  # deleting the set would detach the adopted RestrictRegions
+    assert ou in message and "skip_destroy: true" in message and "two updates" in message
+    assert changes(endpoint) == {}
+
+    reconfigure(tmp_path, {"Root/Workloads": exclusive("RestrictRegions", skip_destroy=True)})
+    st.up()
+    reconfigure(tmp_path, listed)
+    assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 1}
+    assert scps(orgs_client, ou) == {"RestrictRegions"}  # released as it was, then adopted
+
+
+def test_removing_a_target_that_cannot_get_its_policies_back_fails_at_preview(
+        tmp_path, endpoint, org, orgs_client, make_scps):
+    account = org["accounts"]["prod-app"]
+    extra = make_scps(9)
+    for policy in extra[1:5]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # found: FullAWSAccess and four
+    st = stack(tmp_path, {"prod-app": exclusive(extra[0]), "Root/Sandbox": exclusive("FullAWSAccess")})
+    st.up()
+    for policy in extra[5:9]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # four more by hand
+    reconfigure(tmp_path, {"Root/Sandbox": exclusive("FullAWSAccess")})
+    endpoint.control.reset_calls()
+    message = failure(st.preview)
+    assert account in message and "at most 5" in message and "skip_destroy: true" in message
+    assert changes(endpoint) == {}
