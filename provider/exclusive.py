@@ -152,8 +152,10 @@ class ExclusivePoliciesProvider(ResourceProvider):
         """A new target or type replaces; a new declared set, skip_destroy, or
         any planned attach/detach (drift included) updates in place."""
         replaces = [key for key in (TARGET_ID, POLICY_TYPE) if olds.get(key) != news.get(key)]
+        declared = news.get(POLICY_IDS) or []
         changed = (
-            sorted(olds.get(POLICY_IDS) or []) != sorted(news.get(POLICY_IDS) or [])
+            not _all_known(declared)  # a policy created in this update: its ID comes later
+            or sorted(olds.get(POLICY_IDS) or []) != sorted(declared)
             or bool(olds.get(SKIP_DESTROY, False)) != news.get(SKIP_DESTROY, False)
             or (not replaces and self._has_plan(news))
         )

@@ -163,3 +163,24 @@ def test_delete_that_cannot_restore_says_how_to_release(server, org, orgs_client
 def test_read_of_a_target_that_is_gone_drops_the_resource(server, org):
     id_ = exclusive_id("ou-abcd-zzzzzzzz", SCP)
     assert server.read(id_, props("ou-abcd-zzzzzzzz", [FULL]))[0] == ""
+
+
+def test_a_policy_not_known_yet_plans_unknown_changes_without_calling_aws(server, org, calls):
+    """A policy the stack creates in the same update has no ID in preview."""
+    from pulumi.runtime.rpc import UNKNOWN
+
+    ou = org["ous"]["Root/Workloads"]
+    inputs, failures = server.check({**props(ou, [FULL, UNKNOWN]), "show_plan": True})
+    assert failures == [] and calls() == {}
+    assert server.diff(exclusive_id(ou, SCP), {**props(ou, [FULL]), "found": [FULL]}, inputs).changes == 2
+
+
+def test_rcp_full_aws_access_stays_on_an_exclusive_rcp_target(server, org, orgs_client):
+    root = org["root"]
+    rcp = "RESOURCE_CONTROL_POLICY"
+    assert attached(orgs_client, root, rcp) == {"p-RCPFullAWSAccess"}
+    inputs, failures = server.check({**props(root, [], policy_type=rcp), "show_plan": True})
+    assert failures == [] and (inputs["attach"], inputs["detach"]) == ([], [])
+    _, outs = server.create(props(root, [], policy_type=rcp))
+    assert outs["attached"] == ["p-RCPFullAWSAccess"]
+    assert attached(orgs_client, root, rcp) == {"p-RCPFullAWSAccess"}
