@@ -14,6 +14,11 @@ Two keys, in the ``org-policies`` namespace::
         - {policy: DenyS3PublicAccess, skip_destroy: true}
       "123456789012":                 # quote account IDs
         - p-examplepolicy1
+      Root/Sandbox:                   # exclusive: exactly these (SCPs by default), others detached
+        exclusive: true
+        policies: [AllowListCore]
+        exclusive_types: [SERVICE_CONTROL_POLICY]   # optional, the default
+        skip_destroy: false           # optional: true leaves the set as it is when removed
 
 How a reference is read (decided here, from the text alone):
 

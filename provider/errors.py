@@ -254,3 +254,17 @@ class ExclusiveHandoverError(PolicyAttachmentError):
         "mapping (code: skip_destroy=True) and run `pulumi up`; then write the list form (items "
         "already attached with import: true)."
     )
+
+
+class ExclusiveTakeoverError(PolicyAttachmentError):
+    """Raised at preview when one update removes a PolicyAttachment from a
+    target that an exclusive set declared in the same update takes over: the
+    detach would run after the set converged and undo it."""
+
+    fmt = (
+        "{target_id} becomes exclusive for {type_label}s ({exclusive}) in the same update that "
+        "removes the PolicyAttachment of {policy}; that detach would run after the exclusive set "
+        "took over and undo it. Do it in two updates: first set skip_destroy: true on the item "
+        "(code: skip_destroy=True) and run `pulumi up`; then make the target exclusive (its set "
+        "takes over what is attached)."
+    )

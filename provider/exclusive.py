@@ -203,7 +203,7 @@ class ExclusivePoliciesProvider(ResourceProvider):
         outs = _outputs(target_id, policy_type, declared, skip_destroy,
                         list(props.get(FOUND) or []), [p.id for p in attached])
         inputs = {TARGET_ID: target_id, POLICY_TYPE: policy_type, POLICY_IDS: declared,
-                  SKIP_DESTROY: skip_destroy}
+                  SKIP_DESTROY: skip_destroy, ATTACH_KEY: [], DETACH_KEY: []}
         return ReadResult(id_, outs, inputs)
 
     @_reported

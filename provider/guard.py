@@ -132,6 +132,10 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
         if summary is None:
             return  # the policy is gone: the provider's delete is a no-op
         policy_type, display = summary.type, summary.display
+    owner = book.owners.get((target_id, policy_type))
+    if owner is not None:
+        raise errors.ExclusiveTakeoverError(target_id=target_id, type_label=policy_type_label(policy_type),
+                                            exclusive=owner, policy=display)
     if rules.limits_for(policy_type).minimum == 0:
         return
     attached = await _off_loop(book.lookups.attached, target_id, policy_type)

@@ -180,3 +180,36 @@ def test_removing_a_target_that_cannot_get_its_policies_back_fails_at_preview(
     message = failure(st.preview)
     assert account in message and "at most 5" in message and "skip_destroy: true" in message
     assert changes(endpoint) == {}
+
+
+def test_making_a_listed_target_exclusive_needs_skip_destroy_first(tmp_path, endpoint, org, orgs_client):
+    ou = org["ous"]["Root/Workloads"]
+    st = stack(tmp_path, {"Root/Workloads": ["RestrictRegions"]})
+    st.up()
+    reconfigure(tmp_path, {"Root/Workloads": exclusive("RestrictRegions")})
+    endpoint.control.reset_calls()
+    message = failure(st.preview)  # the attachment's detach would run after the set took over
+    assert ou in message and "becomes exclusive" in message and "skip_destroy: true" in message
+    assert changes(endpoint) == {}
+
+    reconfigure(tmp_path, {"Root/Workloads": [{"policy": "RestrictRegions", "skip_destroy": True}]})
+    st.up()
+    reconfigure(tmp_path, {"Root/Workloads": exclusive("RestrictRegions")})
+    st.up()
+    assert scps(orgs_client, ou) == {"RestrictRegions"}
+
+
+def test_refresh_reports_the_actual_set_and_the_next_preview_plans_the_detach(tmp_path, endpoint, org, orgs_client):
+    ou = org["ous"]["Root/Security"]
+    st = stack(tmp_path, {"Root/Security": exclusive("FullAWSAccess")})
+    st.up()
+    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=ou)
+    assert st.refresh().summary.resource_changes.get("update") == 1
+    exported = st.export_stack().deployment["resources"]
+    [state] = [r for r in exported if r["type"].endswith("ExclusivePolicies")]
+    assert state["outputs"]["attached"] == sorted(["p-FullAWSAccess", org["policies"]["DenyRootUser"]])
+    preview = st.preview(diff=True)
+    assert preview.change_summary == {"update": 1, "same": 1}
+    assert f"DenyRootUser ({org['policies']['DenyRootUser']})" in flat(preview.stdout)
+    st.up()
+    assert scps(orgs_client, ou) == {"FullAWSAccess"}
