@@ -32,6 +32,7 @@ from __future__ import annotations
 import pickle
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import pulumi
@@ -91,6 +92,16 @@ def _allow_all(_: frozenset[str]) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What AWS has now, the steps to the declared set, and where they end."""
+
+    attached: tuple[str, ...]
+    steps: tuple[Step, ...]
+    names: dict[str, str]  # policy ID -> "Name (p-id)"
+    end: frozenset[str]
+
+
 class ExclusivePoliciesProvider(ResourceProvider):
     """Makes one target's policies of one type exactly a declared set."""
 
@@ -137,15 +148,15 @@ class ExclusivePoliciesProvider(ResourceProvider):
             inputs[ATTACH_KEY] = inputs[DETACH_KEY] = UNKNOWN
             return CheckResult(inputs, failures)
         try:
-            steps, names, _ = self._plan(target_id, policy_type, declared)
+            plan = self._plan(target_id, policy_type, declared)
         except errors.PolicyAttachmentError as err:
             message = str(err) if target_id in str(err) else f"The exclusive set of {target_id}: {err}"
             return CheckResult(inputs, [CheckFailure(POLICY_IDS, message)])
         with _checked_lock:
-            _checked[_plan_key(target_id, policy_type, declared)] = bool(steps)
-        shown = steps if show_plan else ()
-        inputs[ATTACH_KEY] = [names[s.policy_id] for s in shown if s.action == ATTACH]
-        inputs[DETACH_KEY] = [names[s.policy_id] for s in shown if s.action != ATTACH]
+            _checked[_plan_key(target_id, policy_type, declared)] = bool(plan.steps)
+        shown = plan.steps if show_plan else ()
+        inputs[ATTACH_KEY] = [plan.names[s.policy_id] for s in shown if s.action == ATTACH]
+        inputs[DETACH_KEY] = [plan.names[s.policy_id] for s in shown if s.action != ATTACH]
         return CheckResult(inputs, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -173,7 +184,7 @@ class ExclusivePoliciesProvider(ResourceProvider):
         with _checked_lock:
             pending = _checked.pop(_plan_key(target_id, policy_type, declared), None)
         if pending is None:
-            pending = bool(self._plan(target_id, policy_type, declared)[0])
+            pending = bool(self._plan(target_id, policy_type, declared).steps)
         return pending
 
     # -- apply -----------------------------------------------------------------
@@ -182,9 +193,7 @@ class ExclusivePoliciesProvider(ResourceProvider):
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Record what the target carries now (``found``), then apply the plan."""
         target_id, policy_type = props[TARGET_ID], props.get(POLICY_TYPE) or DEFAULT_POLICY_TYPE
-        found = self._attached_ids(target_id, policy_type)
-        outs = self._converge(props, found)
-        return CreateResult(exclusive_id(target_id, policy_type), outs)
+        return CreateResult(exclusive_id(target_id, policy_type), self._converge(props, found=None))
 
     @_reported
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
@@ -231,10 +240,9 @@ class ExclusivePoliciesProvider(ResourceProvider):
 
     # -- helpers ---------------------------------------------------------------
 
-    def _plan(self, target_id: str, policy_type: str,
-              declared: list[str]) -> tuple[tuple[Step, ...], dict[str, str], frozenset[str]]:
-        """The steps from AWS's current set to the declared one, display names
-        by policy ID, and the set the target ends with."""
+    def _plan(self, target_id: str, policy_type: str, declared: list[str]) -> _Plan:
+        """From AWS's current set (one ListPoliciesForTarget) to the declared one;
+        ExclusiveOrderError (or the lookup's error) when no order exists."""
         listed = self._rt.api.policies_for_target(target_id, policy_type)  # afresh: drift must show
         if listed is None:
             raise errors.TargetNotFoundError(target_id=target_id, target_kind=target_kind(target_id))
@@ -253,7 +261,7 @@ class ExclusivePoliciesProvider(ResourceProvider):
                 type_label=policy_type_label(policy_type), target_id=target_id,
                 attached=", ".join(sorted(p.display for p in listed)) or "none",
                 reason=result.reason, minimum=limits.minimum, maximum=limits.maximum)
-        return result, names, end
+        return _Plan(attached=tuple(attached), steps=result, names=names, end=end)
 
     def _declared_policy(self, policy_id: str, target_id: str, policy_type: str) -> PolicySummary:
         policy = self._rt.lookups.policy(policy_id)
@@ -264,19 +272,15 @@ class ExclusivePoliciesProvider(ResourceProvider):
                                                  target_id=target_id, policy_type=policy_type)
         return policy
 
-    def _attached_ids(self, target_id: str, policy_type: str) -> list[str]:
-        listed = self._rt.api.policies_for_target(target_id, policy_type)
-        if listed is None:
-            raise errors.TargetNotFoundError(target_id=target_id, target_kind=target_kind(target_id))
-        return [p.id for p in listed]
-
-    def _converge(self, props: dict[str, Any], found: list[str]) -> dict[str, Any]:
-        """Plan afresh from AWS (the preview's plan may be stale) and apply it."""
+    def _converge(self, props: dict[str, Any], found: Optional[list[str]]) -> dict[str, Any]:
+        """Plan afresh from AWS (the preview's plan may be stale) and apply it;
+        ``found`` None (a create): what AWS has now is what the set found."""
         target_id, policy_type = props[TARGET_ID], props.get(POLICY_TYPE) or DEFAULT_POLICY_TYPE
         declared = sorted(props.get(POLICY_IDS) or [])
-        steps, names, end = self._plan(target_id, policy_type, declared)
-        self._apply(target_id, steps, names)
-        return _outputs(target_id, policy_type, declared, bool(props.get(SKIP_DESTROY, False)), found, sorted(end))
+        plan = self._plan(target_id, policy_type, declared)
+        self._apply(target_id, plan.steps, plan.names)
+        return _outputs(target_id, policy_type, declared, bool(props.get(SKIP_DESTROY, False)),
+                        list(plan.attached) if found is None else found, sorted(plan.end))
 
     def _apply(self, target_id: str, steps: Iterable[Step], names: dict[str, str]) -> None:
         api = self._rt.api

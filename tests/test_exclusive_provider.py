@@ -74,9 +74,11 @@ def test_check_refuses_malformed_inputs_without_calling_aws(server, org, calls, 
     assert calls() == {}
 
 
-def test_create_replaces_full_aws_access_then_delete_gives_it_back(server, org, orgs_client):
+def test_create_replaces_full_aws_access_then_delete_gives_it_back(server, org, orgs_client, calls):
     ou, allow = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
     id_, outs = server.create(props(ou, [allow]))
+    made = calls()
+    assert (made["ListPoliciesForTarget"], made["AttachPolicy"], made["DetachPolicy"]) == (1, 1, 1)
     assert id_ == exclusive_id(ou, SCP) == f"{ou}/{SCP}"
     assert attached(orgs_client, ou) == {allow}
     assert outs["found"] == [FULL] and outs["attached"] == [allow] and outs["target_type"] == "ORGANIZATIONAL_UNIT"
