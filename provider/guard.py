@@ -258,7 +258,8 @@ def record_declared(kind: str, target_id: Any, key: Any, resource_name: str) -> 
     when applying, as each resource undoes the other."""
     if not (isinstance(target_id, str) and isinstance(key, str)):
         return
-    register_guard()  # a new run starts a new ledger: record into that one
+    if in_program_run():
+        register_guard()  # a new run starts a new ledger: record into that one
     book = ledger()
     with book.lock:
         if kind == "exclusive":
