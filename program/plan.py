@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from .config import ATTACHMENTS_KEY, STACK_POLICY, AttachmentItem, PolicyRef, ProgramConfig, TargetEntry, TargetRef
+from .config import ATTACHMENTS_KEY, STACK_POLICY, AttachmentItem, PolicyRef, ProgramConfig, TargetRef
 from .errors import ConfigError, ProgramError
 
 NAME_SEPARATOR = "/"

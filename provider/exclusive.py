@@ -152,8 +152,9 @@ class ExclusivePoliciesProvider(ResourceProvider):
         except errors.PolicyAttachmentError as err:
             message = str(err) if target_id in str(err) else f"The exclusive set of {target_id}: {err}"
             return CheckResult(inputs, [CheckFailure(POLICY_IDS, message)])
-        with _checked_lock:
-            _checked[_plan_key(target_id, policy_type, declared)] = bool(plan.steps)
+        if olds:  # the engine calls diff only for a resource in state
+            with _checked_lock:
+                _checked[_plan_key(target_id, policy_type, declared)] = bool(plan.steps)
         shown = plan.steps if show_plan else ()
         inputs[ATTACH_KEY] = [plan.names[s.policy_id] for s in shown if s.action == ATTACH]
         inputs[DETACH_KEY] = [plan.names[s.policy_id] for s in shown if s.action != ATTACH]

@@ -4,8 +4,6 @@ is registered. Names resolve against the local endpoint's sample organization.""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from program import ConfigError
