@@ -175,9 +175,9 @@ def parse_config(
     ``policy_types`` is the set of valid policy types (default:
     :func:`known_policy_types`). Raises ConfigError for the first problem.
     """
-    specs = _parse_policies(policies, frozenset(policy_types or known_policy_types()))
-    stack_names = frozenset(spec.name for spec in specs)
     types = frozenset(policy_types or known_policy_types())
+    specs = _parse_policies(policies, types)
+    stack_names = frozenset(spec.name for spec in specs)
     return ProgramConfig(policies=specs, attachments=_parse_attachments(attachments, stack_names, types))
 
 
@@ -308,7 +308,7 @@ def _parse_target_mapping(where: str, target: TargetRef, raw: dict[Any, Any], st
         _fail(where, "'exclusive_types' must be a non-empty list of policy types",
               f"Write exclusive_types: [{DEFAULT_POLICY_TYPE}] (the default)")
     for policy_type in types:
-        if policy_types and policy_type not in policy_types:
+        if not isinstance(policy_type, str) or policy_type not in policy_types:
             close = difflib.get_close_matches(str(policy_type).upper(), sorted(policy_types), n=1, cutoff=0.5)
             _fail(where, f"unknown policy type {policy_type!r} in exclusive_types",
                   (f"Did you mean {close[0]}? " if close else "") + f"Use one of: {', '.join(sorted(policy_types))}")

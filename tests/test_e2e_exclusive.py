@@ -74,11 +74,14 @@ def test_swap_at_five_detaches_then_attaches(tmp_path, endpoint, org, orgs_clien
     assert scps(orgs_client, target) == {"Extra0", "Extra1", "Extra2", "Extra3", "Extra5"}
 
 
-def test_an_out_of_band_attach_shows_in_preview_and_goes_with_up(tmp_path, endpoint, org, orgs_client):
-    ou = org["ous"]["Root/Workloads/Prod"]
+def test_an_out_of_band_attach_shows_in_refresh_and_preview_and_goes_with_up(tmp_path, endpoint, org, orgs_client):
+    ou, deny = org["ous"]["Root/Workloads/Prod"], org["policies"]["DenyRootUser"]
     st = stack(tmp_path, {"Root/Workloads/Prod": exclusive("FullAWSAccess", "RestrictRegions")})
     st.up()
-    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=ou)  # by hand, in the console
+    orgs_client.attach_policy(PolicyId=deny, TargetId=ou)  # by hand, in the console
+    assert st.refresh().summary.resource_changes.get("update") == 1
+    [state] = [r for r in st.export_stack().deployment["resources"] if r["type"].endswith("ExclusivePolicies")]
+    assert state["outputs"]["attached"] == sorted(["p-FullAWSAccess", org["policies"]["RestrictRegions"], deny])
     preview = st.preview(diff=True)
     assert preview.change_summary == {"update": 1, "same": 1}
     assert f"DenyRootUser ({org['policies']['DenyRootUser']})" in flat(preview.stdout)
@@ -197,19 +200,3 @@ def test_making_a_listed_target_exclusive_needs_skip_destroy_first(tmp_path, end
     reconfigure(tmp_path, {"Root/Workloads": exclusive("RestrictRegions")})
     st.up()
     assert scps(orgs_client, ou) == {"RestrictRegions"}
-
-
-def test_refresh_reports_the_actual_set_and_the_next_preview_plans_the_detach(tmp_path, endpoint, org, orgs_client):
-    ou = org["ous"]["Root/Security"]
-    st = stack(tmp_path, {"Root/Security": exclusive("FullAWSAccess")})
-    st.up()
-    orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=ou)
-    assert st.refresh().summary.resource_changes.get("update") == 1
-    exported = st.export_stack().deployment["resources"]
-    [state] = [r for r in exported if r["type"].endswith("ExclusivePolicies")]
-    assert state["outputs"]["attached"] == sorted(["p-FullAWSAccess", org["policies"]["DenyRootUser"]])
-    preview = st.preview(diff=True)
-    assert preview.change_summary == {"update": 1, "same": 1}
-    assert f"DenyRootUser ({org['policies']['DenyRootUser']})" in flat(preview.stdout)
-    st.up()
-    assert scps(orgs_client, ou) == {"FullAWSAccess"}

@@ -61,6 +61,8 @@ REFUSED = [
      ["unknown key 'exclusive_type'", "Did you mean 'exclusive_types'?"]),
     ("unknown type", {"exclusive": True, "policies": ["DenyRootUser"], "exclusive_types": ["SCP"]},
      ["unknown policy type 'SCP' in exclusive_types"]),
+    ("type not a string", {"exclusive": True, "policies": ["DenyRootUser"], "exclusive_types": [{"a": 1}]},
+     ["unknown policy type {'a': 1} in exclusive_types"]),
     ("type twice", {"exclusive": True, "policies": ["DenyRootUser"], "exclusive_types": [SCP, SCP]},
      ["lists a type twice"]),
     ("empty types", {"exclusive": True, "policies": ["DenyRootUser"], "exclusive_types": []},
