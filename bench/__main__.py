@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import calls, cpu, engine, preview, soak, timing
+from . import calls, cpu, engine, exclusive, preview, soak, timing
 from .org import OrgShape, all_targets, client, serving
 
 #: What an operation cannot do with fewer calls: create needs AttachPolicy and,
@@ -43,6 +43,7 @@ class Plan:
     engine_sizes: tuple[int, ...]
     engine_repeats: int
     lockout_targets: int = 100
+    exclusive_sizes: tuple[int, ...] = exclusive.DEFAULT_SIZES
 
 
 FULL = Plan(rounds=30, cold_runs=5, preview_shape=OrgShape.with_attachments(1000),
@@ -52,7 +53,7 @@ FULL = Plan(rounds=30, cold_runs=5, preview_shape=OrgShape.with_attachments(1000
 QUICK = Plan(rounds=10, cold_runs=3, preview_shape=OrgShape.with_attachments(200),
              removals=((0, 0), (1, 1), (10, 5), (40, 20), (200, 40)), refresh_sizes=(10, 100),
              scaling_sizes=(100, 500), soak_count=50, soak_shape=OrgShape(targets=12),
-             engine_sizes=(10, 100), engine_repeats=1, lockout_targets=20)
+             engine_sizes=(10, 100), engine_repeats=1, lockout_targets=20, exclusive_sizes=(1, 10))
 
 
 def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
@@ -72,6 +73,7 @@ def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
     step("preview_check_calls", lambda: preview.check_calls(plan.preview_shape))
     step("preview_scaling", lambda: preview.scaling(plan.scaling_sizes))
     step("refresh_calls", lambda: calls.refresh_calls(plan.refresh_sizes))
+    step("exclusive_preview_calls", lambda: exclusive.preview_calls(plan.exclusive_sizes))
     step("cold_start_ratio", lambda: timing.cold_start_ratio(runs=plan.cold_runs))
     step("guard_cpu_ms", cpu.guard_cpu_ms)
     step("soak", lambda: _soak(plan))
@@ -132,6 +134,11 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
         rows.append((f"refresh_calls N={n}",
                      f"ours {row['ours']}, list_targets {row['list_targets']} "
                      f"(measured {row['list_targets_measured']})", "ours == 1", row["ours"] == 1))
+    for row in results.get("exclusive_preview_calls", []):
+        state = "drift on every target" if row["drift"] else "unchanged"
+        rows.append((f"exclusive_preview_calls E={row['exclusive']} ({state})",
+                     f"{row['calls']} (ListPoliciesForTarget {row['list_calls']}; {row['changed']} shown changed)",
+                     f"== E ({row['exclusive']})", row["calls"] == row["list_calls"] == row["exclusive"]))
     cold = results["cold_start_ratio"]
     rows.append(("cold_start_ratio", f"{cold['ratio']} ({cold['provider_s']} / {cold['plain_boto3_s']} s)",
                  "< 2", cold["ratio"] < 2))

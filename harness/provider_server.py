@@ -39,7 +39,7 @@ class ProviderError(Exception):
 class ProviderServer:
     """A running ``python -m pulumi.dynamic`` and a client that speaks to it as the engine does."""
 
-    def __init__(self, env: Optional[dict[str, str]] = None) -> None:
+    def __init__(self, env: Optional[dict[str, str]] = None, provider: Any = None) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-u", "-m", "pulumi.dynamic"],
             cwd=ROOT,
@@ -54,7 +54,7 @@ class ProviderServer:
             raise RuntimeError(f"provider server did not start: {self.process.stderr.read()}")
         self.channel = grpc.insecure_channel(f"127.0.0.1:{port}")
         self.stub = provider_pb2_grpc.ResourceProviderStub(self.channel)
-        self.serialized_provider = serialize_provider(PolicyAttachmentProvider())
+        self.serialized_provider = serialize_provider(provider or PolicyAttachmentProvider())
 
     def close(self) -> None:
         self.channel.close()

@@ -14,6 +14,11 @@ Two keys, in the ``org-policies`` namespace::
         - {policy: DenyS3PublicAccess, skip_destroy: true}
       "123456789012":                 # quote account IDs
         - p-examplepolicy1
+      Root/Sandbox:                   # exclusive: exactly these (SCPs by default), others detached
+        exclusive: true
+        policies: [AllowListCore]
+        exclusive_types: [SERVICE_CONTROL_POLICY]   # optional, the default
+        skip_destroy: false           # optional: true leaves the set as it is when removed
 
 How a reference is read (decided here, from the text alone):
 
@@ -67,6 +72,8 @@ AWS_POLICY_NAME = "aws_name"
 
 POLICY_KEYS = ("file", "type", "description")
 ITEM_KEYS = ("policy", "skip_destroy", "import")
+#: Keys of a target written as a mapping: ``{exclusive: true, policies: [...]}``.
+TARGET_KEYS = ("exclusive", "policies", "exclusive_types", "skip_destroy")
 
 #: Names of policies this stack creates: they also name Pulumi resources.
 STACK_POLICY_NAME = re.compile(r"[A-Za-z0-9_+=,.@-]{1,128}")
@@ -118,10 +125,17 @@ class AttachmentItem:
 
 @dataclass(frozen=True)
 class TargetEntry:
-    """One key of ``org-policies:attachments`` and its (non-empty) list."""
+    """One key of ``org-policies:attachments`` and its list.
+
+    ``exclusive``: the target's policies of each type in ``exclusive_types``
+    are exactly the listed ones of that type (others are detached);
+    ``skip_destroy`` then says what removing the target does (see README)."""
 
     target: TargetRef
     items: tuple[AttachmentItem, ...]
+    exclusive: bool = False
+    exclusive_types: tuple[str, ...] = ()
+    skip_destroy: bool = False
 
 
 @dataclass(frozen=True)
@@ -161,9 +175,10 @@ def parse_config(
     ``policy_types`` is the set of valid policy types (default:
     :func:`known_policy_types`). Raises ConfigError for the first problem.
     """
-    specs = _parse_policies(policies, frozenset(policy_types or known_policy_types()))
+    types = frozenset(policy_types or known_policy_types())
+    specs = _parse_policies(policies, types)
     stack_names = frozenset(spec.name for spec in specs)
-    return ProgramConfig(policies=specs, attachments=_parse_attachments(attachments, stack_names))
+    return ProgramConfig(policies=specs, attachments=_parse_attachments(attachments, stack_names, types))
 
 
 def check_keys(keys: Iterable[str]) -> None:
@@ -227,18 +242,22 @@ def _parse_policy(name: Any, value: Any, policy_types: frozenset[str]) -> Policy
 # -- attachments -------------------------------------------------------------------
 
 
-def _parse_attachments(raw: Any, stack_names: frozenset[str]) -> tuple[TargetEntry, ...]:
+def _parse_attachments(raw: Any, stack_names: frozenset[str],
+                       policy_types: frozenset[str] = frozenset()) -> tuple[TargetEntry, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, dict):
         _fail(ATTACHMENTS_KEY, f"must be a mapping of target -> list of policies, not {_kind_of(raw)}",
               f"Write {_ATTACHMENTS_EXAMPLE}")
-    return tuple(_parse_entry(key, value, stack_names) for key, value in raw.items())
+    return tuple(_parse_entry(key, value, stack_names, policy_types) for key, value in raw.items())
 
 
-def _parse_entry(key: Any, value: Any, stack_names: frozenset[str]) -> TargetEntry:
+def _parse_entry(key: Any, value: Any, stack_names: frozenset[str],
+                 policy_types: frozenset[str] = frozenset()) -> TargetEntry:
     where = f"{ATTACHMENTS_KEY}, target {_quote(key)}"
     target = _target_ref(where, key)
+    if isinstance(value, dict):
+        return _parse_target_mapping(where, target, value, stack_names, policy_types)
     if not isinstance(value, list):
         _fail(where, f"must be a list of policies, not {_kind_of(value)}",
               f"Write {_quote(key)}: [{value if isinstance(value, str) else 'PolicyName'}]")
@@ -246,6 +265,10 @@ def _parse_entry(key: Any, value: Any, stack_names: frozenset[str]) -> TargetEnt
         _fail(where, "the list of policies is empty",
               "List at least one policy, or remove the target (removing it detaches the "
               "policies this stack attached to it)")
+    return TargetEntry(target=target, items=_parse_items(where, value, stack_names))
+
+
+def _parse_items(where: str, value: list[Any], stack_names: frozenset[str]) -> tuple[AttachmentItem, ...]:
     items = tuple(_parse_item(where, n, item, stack_names) for n, item in enumerate(value, start=1))
     seen: dict[str, int] = {}
     for item in items:
@@ -253,7 +276,47 @@ def _parse_entry(key: Any, value: Any, stack_names: frozenset[str]) -> TargetEnt
         if first != item.position:
             _fail(f"{where}, item {item.position}", f"policy {item.policy.text!r} is listed twice "
                   f"(items {first} and {item.position})", "Keep one of them")
-    return TargetEntry(target=target, items=items)
+    return items
+
+
+def _parse_target_mapping(where: str, target: TargetRef, raw: dict[Any, Any], stack_names: frozenset[str],
+                          policy_types: frozenset[str]) -> TargetEntry:
+    """``{exclusive: true, policies: [...], exclusive_types: [...], skip_destroy: ...}``."""
+    _refuse_unknown_keys(where, raw, TARGET_KEYS)
+    flags = {}
+    for flag in ("exclusive", "skip_destroy"):
+        flags[flag] = raw.get(flag, False)
+        if not isinstance(flags[flag], bool):
+            _fail(where, f"'{flag}' must be true or false, not {flags[flag]!r}", f"Write {flag}: true (unquoted)")
+    exclusive = flags["exclusive"]
+    policies = raw.get("policies")
+    if "policies" not in raw:
+        _fail(where, "the mapping has no 'policies'",
+              "Write {exclusive: true, policies: [AllowListCore, DenyLeaveOrganization]}")
+    if not isinstance(policies, list):
+        _fail(where, f"'policies' must be a list of policies, not {_kind_of(policies)}",
+              "Write {exclusive: true, policies: [AllowListCore, DenyLeaveOrganization]}")
+    if not policies and not exclusive:
+        _fail(where, "the list of policies is empty", "List at least one policy, or remove the target")
+    if not exclusive:
+        for key in ("exclusive_types", "skip_destroy"):
+            if key in raw:
+                _fail(where, f"'{key}' applies to exclusive targets only",
+                      f"Add exclusive: true, or remove '{key}' (items take skip_destroy: true)")
+    types = raw.get("exclusive_types", [DEFAULT_POLICY_TYPE] if exclusive else [])
+    if not isinstance(types, list) or (exclusive and not types):
+        _fail(where, "'exclusive_types' must be a non-empty list of policy types",
+              f"Write exclusive_types: [{DEFAULT_POLICY_TYPE}] (the default)")
+    for policy_type in types:
+        if not isinstance(policy_type, str) or policy_type not in policy_types:
+            close = difflib.get_close_matches(str(policy_type).upper(), sorted(policy_types), n=1, cutoff=0.5)
+            _fail(where, f"unknown policy type {policy_type!r} in exclusive_types",
+                  (f"Did you mean {close[0]}? " if close else "") + f"Use one of: {', '.join(sorted(policy_types))}")
+    if len(set(types)) != len(types):
+        _fail(where, "'exclusive_types' lists a type twice", "Keep one of them")
+    items = _parse_items(where, policies, stack_names)
+    return TargetEntry(target=target, items=items, exclusive=exclusive, exclusive_types=tuple(types),
+                       skip_destroy=flags["skip_destroy"])
 
 
 def _target_ref(where: str, key: Any) -> TargetRef:

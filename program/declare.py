@@ -12,10 +12,10 @@ from typing import Any
 
 import pulumi
 
-from provider import PolicyAttachment, guard
+from provider import ExclusivePolicies, PolicyAttachment, guard
 
 from .config import PolicySpec
-from .plan import PlannedAttachment, summary
+from .plan import PlannedAttachment, PlannedExclusive, summary
 
 
 def declare_policies(specs: Sequence[PolicySpec], documents: Mapping[str, str]) -> dict[str, Any]:
@@ -76,14 +76,32 @@ def expect_new_policies(specs: Sequence[PolicySpec], documents: Mapping[str, str
                                     content=documents[spec.name])
 
 
+def declare_exclusive(plan: Sequence[PlannedExclusive],
+                      stack_policy_ids: Mapping[str, Any]) -> dict[str, ExclusivePolicies]:
+    """One ExclusivePolicies per exclusive (target, type); returns them by resource name."""
+    declared = {}
+    for owned in plan:
+        policy_ids = [stack_policy_ids[p.stack_policy] if p.stack_policy else p.policy_id
+                      for p in owned.policies]
+        declared[owned.resource_name] = ExclusivePolicies(
+            owned.resource_name,
+            target_id=owned.target_id,
+            policy_ids=policy_ids,
+            policy_type=owned.policy_type,
+            skip_destroy=owned.skip_destroy,
+        )
+    return declared
+
+
 def declare(specs: Sequence[PolicySpec], documents: Mapping[str, str],
-            plan: Sequence[PlannedAttachment]) -> None:
-    """Register the policies, then the attachments, and export the summary
-    (``attachments``: target -> policies as written in the config; ``policies``:
-    name -> ID of each policy this stack creates, when there are some)."""
+            plan: Sequence[PlannedAttachment], exclusive: Sequence[PlannedExclusive] = ()) -> None:
+    """Register the policies, then the attachments and exclusive sets, and export
+    the summary (``attachments``: target -> policies as written in the config;
+    ``policies``: name -> ID of each policy this stack creates, when there are some)."""
     stack_policy_ids = declare_policies(specs, documents)
     expect_new_policies(specs, documents, plan)
     declare_attachments(plan, stack_policy_ids)
-    pulumi.export("attachments", summary(tuple(plan)))
+    declare_exclusive(exclusive, stack_policy_ids)
+    pulumi.export("attachments", summary(tuple(plan), tuple(exclusive)))
     if stack_policy_ids:
         pulumi.export("policies", dict(sorted(stack_policy_ids.items())))

@@ -93,6 +93,17 @@ class Directory:
             return self.policy(ref.text).id
         raise ValueError(f"{ref.text!r} is not an existing policy (kind {ref.kind!r})")
 
+    def policy_type(self, ref: PolicyRef, policy_id: str) -> str:
+        """The type of the existing policy ``ref`` names (resolved to ``policy_id``):
+        from the name's lookup, or one DescribePolicy for an ID."""
+        if ref.kind == AWS_POLICY_NAME:
+            return self.policy(ref.text).type
+        summary = self._ask(f"the policy {policy_id}", lambda: self.api.describe_policy(policy_id))
+        if summary is None:
+            raise NameNotFoundError(kind="policy", name=policy_id,
+                                    hint="Check the ID: aws organizations list-policies --filter <TYPE>.")
+        return summary.type
+
     # -- lookups -------------------------------------------------------------------
 
     def root(self) -> RootSummary:

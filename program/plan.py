@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from .config import ATTACHMENTS_KEY, STACK_POLICY, PolicyRef, ProgramConfig, TargetRef
+from .config import ATTACHMENTS_KEY, STACK_POLICY, AttachmentItem, PolicyRef, ProgramConfig, TargetRef
 from .errors import ConfigError, ProgramError
 
 NAME_SEPARATOR = "/"
@@ -29,6 +29,10 @@ class Resolver(Protocol):
     def target_id(self, ref: TargetRef) -> str: ...
 
     def policy_id(self, ref: PolicyRef) -> str: ...
+
+    def policy_type(self, ref: PolicyRef, policy_id: str) -> str:
+        """The type of an existing policy; asked only for exclusive targets' items."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,27 @@ class PlannedAttachment:
     adopt: bool = False  # declared with import: true
 
 
+@dataclass(frozen=True)
+class ExclusivePolicy:
+    """One policy of an exclusive set: its ID, or the name of the stack policy."""
+
+    label: str  # as written in the config
+    policy_id: Optional[str]
+    stack_policy: Optional[str]
+
+
+@dataclass(frozen=True)
+class PlannedExclusive:
+    """One ExclusivePolicies to declare: the target's set of one policy type."""
+
+    resource_name: str
+    target_id: str
+    target_label: str
+    policy_type: str
+    policies: tuple[ExclusivePolicy, ...]
+    skip_destroy: bool = False
+
+
 def resource_name(target_id: str, policy_key: str) -> str:
     """The attachment's Pulumi resource name: ``policy_key`` is the policy's ID,
     or the stack policy's name (which never looks like an ID)."""
@@ -52,24 +77,41 @@ def resource_name(target_id: str, policy_key: str) -> str:
 
 
 def plan_attachments(config: ProgramConfig, resolver: Resolver) -> tuple[PlannedAttachment, ...]:
-    """Every (target, policy) pair of the config, resolved, sorted by resource name.
+    """Every (target, policy) pair of the config, resolved, sorted by resource
+    name; the items an exclusive target owns are left to :func:`plan_targets`.
 
     Raises the resolver's NameNotFoundError / AmbiguousNameError /
     OrganizationLookupError with the config key and entry added, and
     ConfigError for two entries that turn out to be the same.
     """
+    return plan_targets(config, resolver)[0]
+
+
+def plan_targets(config: ProgramConfig, resolver: Resolver
+                 ) -> tuple[tuple[PlannedAttachment, ...], tuple[PlannedExclusive, ...]]:
+    """The attachments (as :func:`plan_attachments`) and the exclusive sets:
+    one per (exclusive target, type in its ``exclusive_types``), holding the
+    listed policies of that type (possibly none), sorted by resource name.
+    Items of other types on an exclusive target stay attachments."""
     planned: list[PlannedAttachment] = []
+    exclusive: list[PlannedExclusive] = []
     targets: dict[str, str] = {}  # target ID -> the key that named it first
+    exclusive_ids: set[str] = set()
     for entry in config.attachments:
         where = f'{ATTACHMENTS_KEY}, target "{entry.target.text}"'
         target_id = _resolve(where, lambda: resolver.target_id(entry.target))
         first = targets.setdefault(target_id, entry.target.text)
         if first != entry.target.text:
+            exclusive_note = (" An exclusive target and a list for the same target would undo each "
+                              "other on every update." if entry.exclusive or target_id in exclusive_ids else "")
             raise ConfigError(
                 where=where,
                 problem=f'"{first}" and "{entry.target.text}" are the same target ({target_id})',
-                fix="Merge the two lists under one key.")
+                fix="Merge the two lists under one key." + exclusive_note)
+        if entry.exclusive:
+            exclusive_ids.add(target_id)
         policies: dict[str, tuple[int, str]] = {}  # policy key -> (position, label)
+        owned: dict[str, list[ExclusivePolicy]] = {t: [] for t in entry.exclusive_types}
         for item in entry.items:
             at = f'{where}, item {item.position} ("{item.policy.text}")'
             stack = item.policy.text if item.policy.kind == STACK_POLICY else None
@@ -82,6 +124,12 @@ def plan_attachments(config: ProgramConfig, resolver: Resolver) -> tuple[Planned
                     problem=f'items {seen[0]} ("{seen[1]}") and {item.position} '
                             f'("{item.policy.text}") are the same policy ({key})',
                     fix="Keep one of them.")
+            if entry.exclusive:
+                policy_type = _policy_type(at, config, resolver, item, policy_id)
+                if policy_type in owned:
+                    _refuse_item_flags(at, item, policy_type)
+                    owned[policy_type].append(ExclusivePolicy(item.policy.text, policy_id, stack))
+                    continue
             planned.append(PlannedAttachment(
                 resource_name=resource_name(target_id, key),
                 target_id=target_id,
@@ -92,15 +140,43 @@ def plan_attachments(config: ProgramConfig, resolver: Resolver) -> tuple[Planned
                 skip_destroy=item.skip_destroy,
                 adopt=item.adopt,
             ))
-    return tuple(sorted(planned, key=lambda a: a.resource_name))
+        exclusive += [PlannedExclusive(
+            resource_name=resource_name(target_id, policy_type), target_id=target_id,
+            target_label=entry.target.text, policy_type=policy_type, policies=tuple(members),
+            skip_destroy=entry.skip_destroy) for policy_type, members in owned.items()]
+    return (tuple(sorted(planned, key=lambda a: a.resource_name)),
+            tuple(sorted(exclusive, key=lambda e: e.resource_name)))
 
 
-def summary(plan: tuple[PlannedAttachment, ...]) -> dict[str, list[str]]:
+def _policy_type(where: str, config: ProgramConfig, resolver: Resolver, item: AttachmentItem,
+                 policy_id: Optional[str]) -> str:
+    if item.policy.kind == STACK_POLICY:
+        return config.policy(item.policy.text).type
+    return _resolve(where, lambda: resolver.policy_type(item.policy, policy_id or ""))
+
+
+def _refuse_item_flags(where: str, item: AttachmentItem, policy_type: str) -> None:
+    """Per-item flags mean nothing for a policy an exclusive set owns."""
+    if item.adopt:
+        raise ConfigError(where=where, problem=f"'import' is not needed for a {policy_type} of an exclusive "
+                          "target: it takes over whatever is attached (and gives back what it found "
+                          "when removed)", fix="Remove import: true.")
+    if item.skip_destroy:
+        raise ConfigError(where=where, problem=f"'skip_destroy' on one {policy_type} of an exclusive target "
+                          "has no meaning: the target's whole set is managed together",
+                          fix="Remove it; to leave the target's policies as they are when the target "
+                              "leaves the config, set skip_destroy: true in the target's mapping.")
+
+
+def summary(plan: tuple[PlannedAttachment, ...],
+            exclusive: tuple[PlannedExclusive, ...] = ()) -> dict[str, list[str]]:
     """``{target as written: sorted policies as written}``, sorted by target:
-    the stack's readable ``attachments`` output."""
+    the stack's readable ``attachments`` output (exclusive sets included)."""
     by_target: dict[str, list[str]] = {}
     for attachment in plan:
         by_target.setdefault(attachment.target_label, []).append(attachment.policy_label)
+    for owned in exclusive:
+        by_target.setdefault(owned.target_label, []).extend(p.label for p in owned.policies)
     return {target: sorted(by_target[target]) for target in sorted(by_target)}
 
 

@@ -30,7 +30,7 @@ from .config import ATTACHMENTS, NAMESPACE, POLICIES, ProgramConfig, check_keys,
 from .declare import declare
 from .directory import Directory
 from .documents import load_documents
-from .plan import plan_attachments
+from .plan import plan_targets
 
 #: Where Pulumi.yaml is: policy files are relative to it.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -48,8 +48,8 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     provider.register_guard()  # on every run, even one that declares no attachment
     config = read_config()
     documents = load_documents(config.policies, project_dir or PROJECT_DIR)
-    plan = plan_attachments(config, Directory(api or OrganizationsApi(settings)))
-    declare(config.policies, documents, plan)
+    plan, exclusive = plan_targets(config, Directory(api or OrganizationsApi(settings)))
+    declare(config.policies, documents, plan, exclusive)
 
 
 def aws_settings() -> AwsSettings:

@@ -9,6 +9,9 @@ from .errors import (
     AccessDeniedError,
     AlreadyAttachedError,
     AwsCallError,
+    ExclusiveConflictError,
+    ExclusiveOrderError,
+    ExclusiveRestoreError,
     InvalidAttachmentIdError,
     LastPolicyError,
     LockoutError,
@@ -16,11 +19,13 @@ from .errors import (
     PolicyAttachmentError,
     PolicyLimitExceededError,
     PolicyNotFoundError,
+    PolicyTypeMismatchError,
     PolicyTypeNotEnabledError,
     RetriesExhaustedError,
     TargetNotFoundError,
     UndetachablePolicyError,
 )
+from .exclusive import ExclusivePolicies, ExclusivePoliciesProvider
 from .guard import guard_before_create, guard_before_delete, in_program_run, register_guard
 from .resource import PolicyAttachment, PolicyAttachmentProvider
 
@@ -28,6 +33,11 @@ __all__ = [
     "AccessDeniedError",
     "AlreadyAttachedError",
     "AwsCallError",
+    "ExclusiveConflictError",
+    "ExclusiveOrderError",
+    "ExclusivePolicies",
+    "ExclusivePoliciesProvider",
+    "ExclusiveRestoreError",
     "InvalidAttachmentIdError",
     "LastPolicyError",
     "LockoutError",
@@ -37,6 +47,7 @@ __all__ = [
     "PolicyAttachmentProvider",
     "PolicyLimitExceededError",
     "PolicyNotFoundError",
+    "PolicyTypeMismatchError",
     "PolicyTypeNotEnabledError",
     "RetriesExhaustedError",
     "TargetNotFoundError",

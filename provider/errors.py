@@ -214,3 +214,78 @@ class AwsConnectionError(PolicyAttachmentError):
         "(aws sts get-caller-identity), the profile (AWS_PROFILE or aws:profile), the region "
         "(aws:region) and, for a local endpoint, AWS_ENDPOINT_URL_ORGANIZATIONS."
     )
+
+
+class ExclusiveOrderError(PolicyAttachmentError):
+    """Raised (and reported by ``check`` at preview) when no order of attaches
+    and detaches can make a target's policies of one type exactly the declared
+    set within AWS's limits."""
+
+    fmt = (
+        "Cannot make {declared} exactly the {type_label}s of {target_id} (attached now: "
+        "{attached}): {reason}. Change the declared set of {target_id}: AWS keeps every "
+        "target within {minimum} to {maximum} {type_label}s at all times."
+    )
+
+
+class PolicyTypeMismatchError(PolicyAttachmentError):
+    """Raised when a policy declared in an exclusive set is not of that set's type."""
+
+    fmt = (
+        "{policy} is a {actual_type}, but the exclusive set of {target_id} holds "
+        "{policy_type}s only. Declare it in the set of its own type (config: add "
+        "{actual_type} to the target's exclusive_types), or attach it with a PolicyAttachment."
+    )
+
+
+class ExclusiveRestoreError(PolicyAttachmentError):
+    """Raised when deleting an exclusive set cannot put the target back as the
+    stack found it without breaking AWS's limits."""
+
+    fmt = (
+        "Cannot give {target_id} back the {type_label}s it had before this stack managed "
+        "them ({found}; attached now: {attached}): {reason}. To stop managing the target and "
+        "leave its policies as they are, first set skip_destroy: true in its mapping "
+        "(code: skip_destroy=True) and run `pulumi up`, then remove it."
+    )
+
+
+class ExclusiveConflictError(PolicyAttachmentError):
+    """Raised at preview when a program declares a PolicyAttachment on a target
+    whose policies of that type an ExclusivePolicies resource owns."""
+
+    fmt = (
+        "{policy} is declared as a PolicyAttachment on {target_id}, whose {type_label}s are "
+        "owned by the exclusive set {exclusive}: the two would undo each other on every "
+        "update. Put the policy in the exclusive set's list instead (config: the target's "
+        "policies), or remove the exclusive set."
+    )
+
+
+class ExclusiveHandoverError(PolicyAttachmentError):
+    """Raised at preview when one update removes an exclusive set and declares
+    PolicyAttachments of the same type on that target: deleting the set would
+    give back what it found and detach the policies those attachments manage."""
+
+    fmt = (
+        "{target_id} stops being exclusive for {type_label}s in the same update that declares "
+        "PolicyAttachments for it ({policies}). Deleting the exclusive set gives the target back "
+        "the policies it had before the stack managed it and detaches the ones it attached, "
+        "theirs included. Do it in two updates: first set skip_destroy: true in the target's "
+        "mapping (code: skip_destroy=True) and run `pulumi up`; then write the list form (items "
+        "already attached with import: true)."
+    )
+
+
+class ExclusiveTakeoverError(PolicyAttachmentError):
+    """Raised at preview when one update removes a PolicyAttachment from a
+    target that an exclusive set declared in the same update takes over: the
+    detach would run after the set converged and undo it."""
+
+    fmt = (
+        "{target_id} becomes exclusive for {type_label}s ({exclusive}) in the same update that "
+        "removes the PolicyAttachment of {policy}; that detach would run after the exclusive set "
+        "took over and undo it. Do it in two updates: first set skip_destroy: true on the item "
+        "(code: skip_destroy=True) and run `pulumi up`; then make the target exclusive (its set "
+        "takes over what is attached)."
+    )

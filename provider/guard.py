@@ -49,7 +49,7 @@ from typing import Any, Optional, TypeVar
 
 import pulumi
 
-from . import errors, ids, rules
+from . import errors, ids, ordering, rules
 from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_label
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
@@ -58,6 +58,8 @@ from .resource import PROVIDER_KEY, detach_locks_out, last_policy_error, lockout
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
 BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
+BEFORE_CREATE_EXCLUSIVE_HOOK = "organizations-exclusive-policies-guard-create"
+BEFORE_DELETE_EXCLUSIVE_HOOK = "organizations-exclusive-policies-guard-delete"
 
 Key = tuple[str, str]  # (target_id, policy_type)
 T = TypeVar("T")
@@ -96,6 +98,10 @@ class Ledger:
     new_policies: dict[str, NewPolicy] = field(default_factory=dict)
     #: approved attachments of such policies, whose IDs are unknown in this preview
     new_attaches: dict[Key, list[NewPolicy]] = field(default_factory=lambda: defaultdict(list))
+    #: exclusive sets the program declared: (target, type) -> resource name
+    owners: dict[Key, str] = field(default_factory=dict)
+    #: PolicyAttachments the program declared: target -> {policy ID: resource name}
+    declared: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -160,6 +166,10 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
         if summary is None:
             return  # the policy is gone: the provider's delete is a no-op
         policy_type, display = summary.type, summary.display
+    owner = book.owners.get((target_id, policy_type))
+    if owner is not None:
+        raise errors.ExclusiveTakeoverError(target_id=target_id, type_label=policy_type_label(policy_type),
+                                            exclusive=owner, policy=display)
     if rules.limits_for(policy_type).minimum == 0:
         return
     attached = await _off_loop(book.lookups.attached, target_id, policy_type)
@@ -248,6 +258,9 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
     attached = await _off_loop(book.lookups.attached, target_id, summary.type)
     if attached is None:
         return  # the provider's check reports the unknown target
+    owner = book.owners.get((target_id, summary.type))
+    if owner is not None:
+        raise exclusive_conflict(summary.display, target_id, summary.type, owner)
     key = (target_id, summary.type)
     with book.lock:
         after = rules.remaining_after_detach(
@@ -265,11 +278,82 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
         book.attaches[key].add(policy_id)
 
 
+async def guard_exclusive_before_create(args: pulumi.ResourceHookArgs) -> None:
+    """Refuse a new exclusive set on a (target, type) that a PolicyAttachment
+    declared in the same program also attaches to (the two would undo each
+    other). The reverse case is refused by :func:`guard_before_create`."""
+    ins = await _plain(args.new_inputs or {})
+    target_id, policy_type = ins.get(TARGET_ID), ins.get("policy_type")
+    if not (known(target_id, is_engine_unknown) and known(policy_type, is_engine_unknown)):
+        return
+    book = ledger()
+    for policy_id, name in sorted(book.declared.get(target_id, {}).items()):
+        summary = await _off_loop(book.lookups.policy, policy_id)
+        if summary is not None and summary.type == policy_type:
+            raise exclusive_conflict(summary.display, target_id, policy_type, args.name)
+
+
+async def guard_exclusive_before_delete(args: pulumi.ResourceHookArgs) -> None:
+    """Refuse, at preview, deleting an exclusive set when giving its target
+    back what it found is impossible (AWS's limits), or when this update hands
+    the target's policies of that type to PolicyAttachments (deleting the set
+    would detach theirs). skip_destroy: nothing is detached, nothing to check."""
+    outs = await _plain(args.old_outputs or args.old_inputs or {})
+    target_id, policy_type = outs.get(TARGET_ID), outs.get("policy_type")
+    if outs.get(SKIP_DESTROY) is True or not (
+            known(target_id, is_engine_unknown) and known(policy_type, is_engine_unknown)):
+        return
+    book = ledger()
+    with book.lock:
+        handed_over = sorted(book.attaches.get((target_id, policy_type), ()))
+    if handed_over:
+        raise errors.ExclusiveHandoverError(target_id=target_id, type_label=policy_type_label(policy_type),
+                                            policies=", ".join(handed_over))
+    listed = await _off_loop(book.lookups.attached, target_id, policy_type)
+    if listed is None:
+        return  # the target is gone: nothing to give back
+    attached = {p.id for p in listed}
+    found = set()
+    for policy_id in outs.get("found") or []:
+        if policy_id in attached or await _off_loop(book.lookups.policy, policy_id) is not None:
+            found.add(policy_id)
+    result = ordering.plan_order(attached, ordering.given_back(attached, found, outs.get("policy_ids") or []),
+                                 rules.limits_for(policy_type), undetachable=rules.UNDETACHABLE_POLICIES)
+    if isinstance(result, ordering.Impossible):
+        raise errors.ExclusiveRestoreError(
+            target_id=target_id, type_label=policy_type_label(policy_type),
+            found=", ".join(sorted(found)) or "none", attached=", ".join(sorted(attached)) or "none",
+            reason=result.reason)
+
+
+def exclusive_conflict(policy: str, target_id: str, policy_type: str, owner: str) -> errors.ExclusiveConflictError:
+    return errors.ExclusiveConflictError(policy=policy, target_id=target_id, exclusive=owner,
+                                         type_label=policy_type_label(policy_type))
+
+
+def record_declared(kind: str, target_id: Any, key: Any, resource_name: str) -> None:
+    """Note a resource the program declares, for the conflict checks above:
+    ``kind`` "attachment" (key: policy ID) or "exclusive" (key: policy type).
+    Values not known yet (Outputs) are not recorded: those conflicts surface
+    when applying, as each resource undoes the other."""
+    if not (isinstance(target_id, str) and isinstance(key, str)):
+        return
+    if in_program_run():
+        register_guard()  # a new run starts a new ledger: record into that one
+    book = ledger()
+    with book.lock:
+        if kind == "exclusive":
+            book.owners[(target_id, key)] = resource_name
+        else:
+            book.declared[target_id][key] = resource_name
+
+
 # -- registration ----------------------------------------------------------------
 
 _hooks: Optional[tuple[pulumi.ResourceHook, pulumi.ResourceHook]] = None
 _hooks_run: Optional[object] = None  # the engine connection (monitor) _hooks were registered with
 _hooks_lock = threading.Lock()
+_exclusive_hooks: list[pulumi.ResourceHook] = []  # registered with _hooks, for ExclusivePolicies
 
 
 def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
@@ -292,10 +376,32 @@ def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
                 pulumi.ResourceHook(BEFORE_DELETE_HOOK, guard_before_delete, dry_run),
                 pulumi.ResourceHook(BEFORE_CREATE_HOOK, guard_before_create, dry_run),
             )
+            # The delete hook on every run (the engine looks it up by name to delete a
+            # set that left the program); the create hook with the first set of the run.
+            _exclusive_hooks[:] = [pulumi.ResourceHook(
+                BEFORE_DELETE_EXCLUSIVE_HOOK, guard_exclusive_before_delete, dry_run)]
             _hooks_run = monitor
             with _ledger_lock:
                 _ledger = None  # approvals and cached answers belong to one run
         return _hooks
+
+
+def with_exclusive_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:
+    """``opts`` with the exclusive sets' conflict check bound, keeping the user's hooks."""
+    register_guard()
+    with _hooks_lock:
+        # Registered only in runs that declare an exclusive set: a create hook is
+        # looked up only while its resource registers (delete hooks are the ones
+        # the engine needs on every run).
+        if len(_exclusive_hooks) == 1:
+            _exclusive_hooks.append(pulumi.ResourceHook(
+                BEFORE_CREATE_EXCLUSIVE_HOOK, guard_exclusive_before_create,
+                pulumi.ResourceHookOptions(on_dry_run=True)))
+        before_delete, before_create = _exclusive_hooks
+    ours = pulumi.ResourceHookBinding(before_delete=[before_delete], before_create=[before_create])
+    opts = copy.copy(opts) if opts is not None else pulumi.ResourceOptions()
+    opts.hooks = pulumi.ResourceHookBinding.merge(opts.hooks, ours)
+    return opts
 
 
 def with_guard_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:

@@ -392,6 +392,7 @@ class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="Po
             "policy_type": None,
             "policy_name": None,
         }
+        guard.record_declared("attachment", target_id, policy_id, resource_name)
         if opts is not None and opts.import_:
             props[IMPORT_ID] = opts.import_
             opts = copy.copy(opts)

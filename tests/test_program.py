@@ -27,12 +27,14 @@ from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
 import program
 from program import AmbiguousNameError, ConfigError, NameNotFoundError
 from provider import guard
-from provider.guard import BEFORE_CREATE_HOOK, BEFORE_DELETE_HOOK
+from provider.guard import BEFORE_CREATE_HOOK, BEFORE_DELETE_EXCLUSIVE_HOOK, BEFORE_DELETE_HOOK
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 ATTACHMENT = "pulumi-python:dynamic/organizations:PolicyAttachment"
 AWS_POLICY = "aws:organizations/policy:Policy"
 GUARD_HOOKS = {BEFORE_DELETE_HOOK, BEFORE_CREATE_HOOK}
+#: registered on every run (the exclusive sets' delete hook), bound to no attachment
+REGISTERED_HOOKS = GUARD_HOOKS | {BEFORE_DELETE_EXCLUSIVE_HOOK}
 OU = "ou-ab12-cdef3456"
 ACCOUNT = "111111111111"
 
@@ -142,7 +144,8 @@ async def settle_then_raise(err: Exception) -> None:
     orphaned registration runs during the next test and crashes grpc. The CLI
     ends the process on a failed run, so only tests need this.
     """
-    await asyncio.gather(*(hook._registered for hook in guard._hooks or ()), return_exceptions=True)
+    hooks = (*(guard._hooks or ()), *guard._exclusive_hooks)
+    await asyncio.gather(*(hook._registered for hook in hooks), return_exceptions=True)
     raise err
 
 
@@ -197,7 +200,7 @@ def test_import_true_adopts_through_the_import_id_input() -> None:
 
 def test_every_attachment_carries_both_guard_hooks() -> None:
     run = run_program(attachments_config({OU: ["p-examplepolicy1", "p-examplepolicy2"]}), api=NoAws())
-    assert sorted(run.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+    assert sorted(run.monitor.registered_hooks) == sorted(REGISTERED_HOOKS)
     for name in run.attachments():
         assert run.monitor.bindings[name] == {"before_delete": [BEFORE_DELETE_HOOK],
                                               "before_create": [BEFORE_CREATE_HOOK]}
@@ -209,7 +212,7 @@ def test_guard_hooks_are_registered_even_when_nothing_is_declared(config: dict[s
     # engine looks them up by name to delete the attachments that carry them.
     run = run_program(config, api=NoAws())
     assert run.mocks.resources == []
-    assert sorted(run.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+    assert sorted(run.monitor.registered_hooks) == sorted(REGISTERED_HOOKS)
     assert run.exports["attachments"] == {}
 
 
@@ -217,8 +220,8 @@ def test_each_run_in_one_process_registers_the_hooks_once_with_its_own_engine() 
     # An Automation API inline program runs preview, then up, in one process.
     first = run_program(attachments_config({OU: ["p-examplepolicy1"]}), api=NoAws())
     second = run_program(attachments_config({OU: ["p-examplepolicy1"]}), api=NoAws())
-    assert sorted(first.monitor.registered_hooks) == sorted(GUARD_HOOKS)
-    assert sorted(second.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+    assert sorted(first.monitor.registered_hooks) == sorted(REGISTERED_HOOKS)
+    assert sorted(second.monitor.registered_hooks) == sorted(REGISTERED_HOOKS)
 
 
 def test_hooks_registered_earlier_in_the_same_run_are_not_registered_again() -> None:
@@ -230,7 +233,7 @@ def test_hooks_registered_earlier_in_the_same_run_are_not_registered_again() -> 
 
     run = run_program(attachments_config({OU: ["p-examplepolicy1"]}), api=NoAws(),
                       before=import_time_registration)
-    assert sorted(run.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+    assert sorted(run.monitor.registered_hooks) == sorted(REGISTERED_HOOKS)
 
 
 def test_reordering_the_config_changes_no_name_or_input() -> None:

@@ -1,0 +1,188 @@
+"""ExclusivePoliciesProvider through the SDK's real dynamic-provider server
+(gRPC, pickle round trip) against the local endpoint, which enforces AWS's
+per-target limits: an order that broke them would fail here."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from provider import ExclusivePoliciesProvider
+from provider.exclusive import exclusive_id
+from harness.provider_server import ProviderError, ProviderServer
+
+SCP = "SERVICE_CONTROL_POLICY"
+FULL = "p-FullAWSAccess"
+FAST_RETRY = {"policyAttachment:baseDelay": "0.01", "policyAttachment:maxDelay": "0.02"}
+
+
+@pytest.fixture(scope="module")
+def server(endpoint):
+    srv = ProviderServer(provider=ExclusivePoliciesProvider())
+    srv.configure({"aws:region": "us-east-1", **FAST_RETRY})
+    yield srv
+    srv.close()
+
+
+def attached(client, target_id: str, policy_type: str = SCP) -> set[str]:
+    return {p["Id"] for p in client.list_policies_for_target(TargetId=target_id, Filter=policy_type)["Policies"]}
+
+
+def props(target_id, policy_ids, policy_type=SCP, skip_destroy=False):
+    return {"target_id": target_id, "policy_ids": policy_ids, "policy_type": policy_type,
+            "skip_destroy": skip_destroy}
+
+
+def test_the_pickled_provider_holds_nothing():
+    assert len(pickle.dumps(ExclusivePoliciesProvider())) < 120
+
+
+def test_check_plans_replacing_full_aws_access_with_one_list_call(server, org, calls):
+    ou, allow = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+    inputs, failures = server.check({**props(ou, [allow]), "show_plan": True})  # a preview
+    assert failures == [] and "show_plan" not in inputs
+    assert inputs["attach"] == [f"RestrictRegions ({allow})"]
+    assert inputs["detach"] == [f"FullAWSAccess ({FULL})"]
+    assert calls() == {"ListPoliciesForTarget": 1, "DescribePolicy": 1}  # the policy to attach
+
+
+@pytest.mark.parametrize("declared, expected", [
+    (lambda org, extra: extra[:6], "6 policies are declared and AWS allows at most 5"),
+    (lambda org, extra: [], "AWS requires at least 1"),
+    (lambda org, extra: [org["policies"]["RequireCostCenterTag"]], "is a TAG_POLICY"),
+    (lambda org, extra: ["p-doesnotexist1"], "does not exist"),
+])
+def test_check_refuses_sets_no_order_can_reach(server, org, make_scps, orgs_client, calls, declared, expected):
+    ou = org["ous"]["Root/Sandbox"]
+    _, failures = server.check(props(ou, declared(org, make_scps(6))))
+    assert len(failures) == 1 and failures[0][0] == "policy_ids"
+    assert expected in failures[0][1] and ou in failures[0][1]
+    assert "AttachPolicy" not in calls() and "DetachPolicy" not in calls()
+
+
+@pytest.mark.parametrize("news, reason", [
+    ({"target_id": "ou-nope", "policy_ids": []}, "is not a target ID"),
+    ({"target_id": "r-abcd", "policy_ids": "p-FullAWSAccess"}, "must be a list"),
+    ({"target_id": "r-abcd", "policy_ids": ["FullAWSAccess"]}, "not a policy ID"),
+    ({"target_id": "r-abcd", "policy_ids": [FULL, FULL]}, "more than once"),
+    ({"target_id": "r-abcd", "policy_ids": [FULL], "skip_destroy": "yes"}, "true or false"),
+])
+def test_check_refuses_malformed_inputs_without_calling_aws(server, org, calls, news, reason):
+    _, failures = server.check(news)
+    assert any(reason in r for _, r in failures), failures
+    assert calls() == {}
+
+
+def test_create_replaces_full_aws_access_then_delete_gives_it_back(server, org, orgs_client, calls):
+    ou, allow = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+    id_, outs = server.create(props(ou, [allow]))
+    made = calls()
+    assert (made["ListPoliciesForTarget"], made["AttachPolicy"], made["DetachPolicy"]) == (1, 1, 1)
+    assert id_ == exclusive_id(ou, SCP) == f"{ou}/{SCP}"
+    assert attached(orgs_client, ou) == {allow}
+    assert outs["found"] == [FULL] and outs["attached"] == [allow] and outs["target_type"] == "ORGANIZATIONAL_UNIT"
+
+    server.delete(id_, outs)
+    assert attached(orgs_client, ou) == {FULL}
+
+
+def test_swap_at_five_detaches_first(server, org, orgs_client, make_scps):
+    target = org["accounts"]["dev-app"]
+    extra = make_scps(5)
+    id_, outs = server.create(props(target, extra[:5]))  # FullAWSAccess out, five in
+    assert attached(orgs_client, target) == set(extra[:5])
+    new = make_scps(0) or orgs_client.create_policy(
+        Name="Swap", Description="x", Type=SCP,
+        Content='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:y","Resource":"*"}]}',
+    )["Policy"]["PolicySummary"]["Id"]
+    news = {**props(target, [*extra[:4], new]), "show_plan": True}
+    inputs, failures = server.check(news, olds=outs)
+    assert failures == [] and len(inputs["detach"]) == 1 and len(inputs["attach"]) == 1
+    assert server.diff(id_, outs, inputs).changes == 2  # DIFF_SOME
+    outs = server.update(id_, outs, inputs)
+    assert attached(orgs_client, target) == {*extra[:4], new}
+    assert outs["found"] == [FULL]  # kept from creation
+
+
+def test_drift_shows_in_check_and_diff_and_update_removes_it(server, org, orgs_client):
+    ou = org["ous"]["Root/Workloads/Prod"]
+    id_, outs = server.create(props(ou, [FULL]))
+    inputs, _ = server.check(props(ou, [FULL]), olds=outs)
+    assert (inputs["attach"], inputs["detach"]) == ([], [])
+    assert server.diff(id_, outs, inputs).changes == 1  # DIFF_NONE: nothing to do, nothing shown
+
+    deny = org["policies"]["DenyRootUser"]
+    orgs_client.attach_policy(PolicyId=deny, TargetId=ou)  # by hand, out of band
+    inputs, _ = server.check({**props(ou, [FULL]), "show_plan": True}, olds=outs)  # a preview
+    assert inputs["detach"] == [f"DenyRootUser ({deny})"]
+    assert server.diff(id_, outs, inputs).changes == 2
+    # an update: the plan stays out of the inputs stored in state, the diff still sees it
+    inputs, _ = server.check(props(ou, [FULL]), olds=outs)
+    assert (inputs["attach"], inputs["detach"]) == ([], [])
+    assert server.diff(id_, outs, inputs).changes == 2
+    assert server.diff(id_, outs, inputs).changes == 2  # no check before it: asks AWS itself
+    _, read_outs, _ = server.read(id_, outs)  # refresh reports the actual set
+    assert read_outs["attached"] == sorted([FULL, deny])
+    server.update(id_, outs, inputs)
+    assert attached(orgs_client, ou) == {FULL}
+
+
+def test_delete_keeps_what_was_there_and_what_the_stack_did_not_put_there(server, org, orgs_client):
+    root = org["root"]
+    leave, regions = org["policies"]["DenyLeaveOrganization"], org["policies"]["RestrictRegions"]
+    id_, outs = server.create(props(root, [FULL, leave, regions]))
+    assert outs["found"] == sorted([FULL, leave])
+    deny = org["policies"]["DenyRootUser"]
+    orgs_client.attach_policy(PolicyId=deny, TargetId=root)  # after the last up, by hand
+    server.delete(id_, outs)
+    assert attached(orgs_client, root) == {FULL, leave, deny}  # only RestrictRegions went
+
+
+def test_skip_destroy_leaves_the_set_as_it_is(server, org, orgs_client):
+    account = org["accounts"]["sandbox-1"]
+    allow = org["policies"]["DenyRootUser"]
+    id_, outs = server.create(props(account, [allow], skip_destroy=True))
+    server.delete(id_, outs)
+    assert attached(orgs_client, account) == {allow}
+
+
+def test_delete_that_cannot_restore_says_how_to_release(server, org, orgs_client, make_scps):
+    account = org["accounts"]["prod-app"]
+    extra = make_scps(9)
+    for policy in extra[1:5]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # found: FullAWSAccess + 4
+    id_, outs = server.create(props(account, [extra[0]]))
+    for policy in extra[5:9]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # four more by hand
+    with pytest.raises(ProviderError) as err:  # giving back five and keeping four: nine
+        server.delete(id_, outs)
+    assert account in err.value.details and "skip_destroy: true" in err.value.details
+    assert "at most 5" in err.value.details
+    assert attached(orgs_client, account) == {extra[0], *extra[5:9]}  # nothing changed
+
+
+def test_read_of_a_target_that_is_gone_drops_the_resource(server, org):
+    id_ = exclusive_id("ou-abcd-zzzzzzzz", SCP)
+    assert server.read(id_, props("ou-abcd-zzzzzzzz", [FULL]))[0] == ""
+
+
+def test_a_policy_not_known_yet_plans_unknown_changes_without_calling_aws(server, org, calls):
+    """A policy the stack creates in the same update has no ID in preview."""
+    from pulumi.runtime.rpc import UNKNOWN
+
+    ou = org["ous"]["Root/Workloads"]
+    inputs, failures = server.check({**props(ou, [FULL, UNKNOWN]), "show_plan": True})
+    assert failures == [] and calls() == {}
+    assert server.diff(exclusive_id(ou, SCP), {**props(ou, [FULL]), "found": [FULL]}, inputs).changes == 2
+
+
+def test_rcp_full_aws_access_stays_on_an_exclusive_rcp_target(server, org, orgs_client):
+    root = org["root"]
+    rcp = "RESOURCE_CONTROL_POLICY"
+    assert attached(orgs_client, root, rcp) == {"p-RCPFullAWSAccess"}
+    inputs, failures = server.check({**props(root, [], policy_type=rcp), "show_plan": True})
+    assert failures == [] and (inputs["attach"], inputs["detach"]) == ([], [])
+    _, outs = server.create(props(root, [], policy_type=rcp))
+    assert outs["attached"] == ["p-RCPFullAWSAccess"]
+    assert attached(orgs_client, root, rcp) == {"p-RCPFullAWSAccess"}

@@ -1,0 +1,103 @@
+"""The exclusive sets' plan-time checks (provider/guard.py), called as the engine
+calls the hooks, against the local endpoint; AWS calls counted there."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pulumi
+import pytest
+
+from provider import errors, guard
+from provider.aws import OrganizationsApi
+from tests.test_guard import create_args, delete_args
+
+SCP = "SERVICE_CONTROL_POLICY"
+FULL = "p-FullAWSAccess"
+TYPE = "pulumi-python:dynamic/organizations:ExclusivePolicies"
+
+
+@pytest.fixture
+def ledger(endpoint, org):
+    return guard.reset_ledger(OrganizationsApi())
+
+
+def set_delete_args(target, declared, found, skip_destroy=False) -> pulumi.ResourceHookArgs:
+    outs = {"target_id": target, "policy_type": SCP, "policy_ids": declared, "found": found,
+            "attached": declared, "skip_destroy": skip_destroy, "__provider": "gAR..."}
+    return pulumi.ResourceHookArgs(urn="urn:x", id=f"{target}/{SCP}", name="set", type=TYPE,
+                                   old_inputs=outs, old_outputs=outs)
+
+
+def set_create_args(target, declared) -> pulumi.ResourceHookArgs:
+    return pulumi.ResourceHookArgs(urn="urn:x", id="", name="set", type=TYPE, new_inputs={
+        "target_id": target, "policy_type": SCP, "policy_ids": declared, "skip_destroy": False})
+
+
+def run(coro):
+    return asyncio.run(coro)
+
+
+def test_removing_a_set_that_can_give_back_passes_with_one_list_call(ledger, endpoint, org, orgs_client, calls):
+    ou, allow = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+    orgs_client.attach_policy(PolicyId=allow, TargetId=ou)
+    orgs_client.detach_policy(PolicyId=FULL, TargetId=ou)  # as the set left it
+    endpoint.control.reset_calls()
+    run(guard.guard_exclusive_before_delete(set_delete_args(ou, [allow], [FULL])))
+    assert calls() == {"ListPoliciesForTarget": 1, "DescribePolicy": 1}  # FullAWSAccess still exists
+
+
+@pytest.mark.parametrize("skip_destroy, refused", [(False, True), (True, False)])
+def test_removing_a_set_that_cannot_give_back_is_refused_unless_skip_destroy(
+        ledger, org, orgs_client, make_scps, skip_destroy, refused):
+    account = org["accounts"]["prod-app"]
+    extra = make_scps(9)
+    orgs_client.attach_policy(PolicyId=extra[0], TargetId=account)  # the set's
+    orgs_client.detach_policy(PolicyId=FULL, TargetId=account)
+    for policy in extra[5:9]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # four by hand since
+    args = set_delete_args(account, [extra[0]], [FULL, *extra[1:5]], skip_destroy=skip_destroy)
+    if refused:
+        with pytest.raises(errors.ExclusiveRestoreError) as err:
+            run(guard.guard_exclusive_before_delete(args))
+        assert account in str(err.value) and "at most 5" in str(err.value)
+    else:
+        run(guard.guard_exclusive_before_delete(args))
+
+
+def test_removing_a_set_while_attachments_take_its_target_over_is_refused(ledger, org):
+    ou, allow = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+    run(guard.guard_before_create(create_args(allow, org["ous"]["Root/Sandbox"])))  # elsewhere: fine
+    run(guard.guard_exclusive_before_delete(set_delete_args(ou, [FULL], [FULL])))
+    run(guard.guard_before_create(create_args(org["policies"]["DenyRootUser"], ou)))
+    with pytest.raises(errors.ExclusiveHandoverError) as err:
+        run(guard.guard_exclusive_before_delete(set_delete_args(ou, [FULL], [FULL])))
+    assert ou in str(err.value) and org["policies"]["DenyRootUser"] in str(err.value)
+
+
+def test_a_set_and_an_attachment_on_one_target_and_type_conflict_in_either_order(ledger, org):
+    ou, tag = org["ous"]["Root/Workloads"], org["policies"]["RequireCostCenterTag"]
+    deny = org["policies"]["DenyRootUser"]
+    guard.record_declared("exclusive", ou, SCP, "set")
+    with pytest.raises(errors.ExclusiveConflictError) as err:  # the attachment is new
+        run(guard.guard_before_create(create_args(deny, ou)))
+    assert "exclusive set set" in str(err.value) and ou in str(err.value)
+    run(guard.guard_before_create(create_args(tag, ou)))  # another type: no conflict
+    with pytest.raises(errors.ExclusiveTakeoverError):  # an attachment leaves as the set takes over
+        run(guard.guard_before_delete(delete_args(FULL, ou)))
+
+    guard.reset_ledger(OrganizationsApi())
+    guard.record_declared("attachment", ou, deny, "extra")
+    guard.record_declared("attachment", ou, tag, "tagged")
+    with pytest.raises(errors.ExclusiveConflictError) as err:  # the set is new
+        run(guard.guard_exclusive_before_create(set_create_args(ou, [FULL])))
+    assert f"DenyRootUser ({deny})" in str(err.value)
+
+
+def test_values_not_known_yet_are_not_recorded(ledger, org):
+    async def record() -> None:
+        guard.record_declared("exclusive", pulumi.Output.from_input("ou-x"), SCP, "set")
+        guard.record_declared("attachment", org["root"], pulumi.Output.from_input("p-x"), "a")
+
+    run(record())
+    assert ledger.owners == {} and dict(ledger.declared) == {}

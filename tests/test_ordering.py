@@ -1,0 +1,148 @@
+"""The exclusive-target planner (provider/ordering.py): exhaustive over every
+start and end set within AWS's limits, full slots included, and the impossible
+cases."""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+
+import pytest
+
+from provider import ordering, rules
+from provider.ordering import ATTACH, DETACH, Impossible, Step, plan_order, states
+
+SCP = rules.limits_for("SERVICE_CONTROL_POLICY")  # 1..5
+TAG = rules.limits_for("TAG_POLICY")  # 0..10
+UNIVERSE = "abcdefg"  # 7 policies: enough for five-to-five swaps with two left over
+
+
+def sets_within(limits: rules.PolicyLimits, universe: str = UNIVERSE) -> list[frozenset[str]]:
+    sizes = range(limits.minimum, min(limits.maximum, len(universe)) + 1)
+    return [frozenset(c) for n in sizes for c in itertools.combinations(universe, n)]
+
+
+def assert_valid(start, end, steps, limits, acceptable=lambda s: True):
+    assert isinstance(steps, tuple), steps
+    seen = states(start, steps)
+    assert (seen[-1] if seen else frozenset(start)) == frozenset(end)
+    for state in seen:
+        assert limits.minimum <= len(state) <= limits.maximum, (start, end, steps)
+        assert acceptable(state), (start, end, steps)
+    moved = [s.policy_id for s in steps]
+    assert len(moved) == len(set(moved)) == len(frozenset(start) ^ frozenset(end))  # each once, nothing else
+
+
+def test_every_scp_start_and_end_within_limits_has_a_valid_order():
+    sets = sets_within(SCP)
+    for start, end in itertools.product(sets, sets):
+        steps = plan_order(start, end, SCP)
+        assert_valid(start, end, steps, SCP)
+        # attach first whenever a slot is free: a new guardrail is in before an old one goes
+        for before, step in zip([frozenset(start), *states(start, steps)], steps):
+            if step.action == DETACH and len(before) < SCP.maximum:
+                assert not (frozenset(end) - before), (start, end, steps)
+
+
+def test_every_tag_policy_start_and_end_including_empty_has_a_valid_order():
+    sets = sets_within(TAG, "abcd")
+    for start, end in itertools.product(sets, sets):
+        assert_valid(start, end, plan_order(start, end, TAG), TAG)
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    # replace FullAWSAccess by an allow-list: attach first (never 0 SCPs)
+    ({"full"}, {"allow"}, [(ATTACH, "allow"), (DETACH, "full")]),
+    # swap at five: detach first (never 6 SCPs)
+    ({"a", "b", "c", "d", "e"}, {"a", "b", "c", "d", "f"}, [(DETACH, "e"), (ATTACH, "f")]),
+    # five to five disjoint: alternate
+    ({"a", "b", "c", "d", "e"}, {"f", "g", "h", "i", "j"},
+     [(DETACH, "a"), (ATTACH, "f"), (DETACH, "b"), (ATTACH, "g"), (DETACH, "c"), (ATTACH, "h"),
+      (DETACH, "d"), (ATTACH, "i"), (DETACH, "e"), (ATTACH, "j")]),
+    # four to a disjoint four: one free slot is used first
+    ({"a", "b", "c", "d"}, {"e", "f", "g", "h"},
+     [(ATTACH, "e"), (DETACH, "a"), (ATTACH, "f"), (DETACH, "b"), (ATTACH, "g"), (DETACH, "c"),
+      (ATTACH, "h"), (DETACH, "d")]),
+    ({"a", "b"}, {"a", "b"}, []),  # nothing to do
+    ({"a", "b", "c"}, {"a"}, [(DETACH, "b"), (DETACH, "c")]),  # drift removed
+])
+def test_named_orders(start, end, expected):
+    assert plan_order(start, end, SCP) == tuple(Step(a, p) for a, p in expected)
+
+
+@pytest.mark.parametrize("start, end, limits, undetachable, reason", [
+    ({"a"}, {"a", "b", "c", "d", "e", "f"}, SCP, (), "6 policies are declared and AWS allows at most 5"),
+    ({"a"}, set(), SCP, (), "AWS requires at least 1"),
+    ({"r", "a"}, {"a"}, rules.limits_for("RESOURCE_CONTROL_POLICY"), {"r"}, "r can never be detached"),
+    ({"a"}, set("bcdefghijkl"), TAG, (), "11 policies are declared and AWS allows at most 10"),
+])
+def test_impossible_ends_are_refused_with_the_reason(start, end, limits, undetachable, reason):
+    result = plan_order(start, end, limits, undetachable=frozenset(undetachable))
+    assert isinstance(result, Impossible) and reason in result.reason
+
+
+@pytest.mark.parametrize("start, end", [
+    ({"a"}, {"a"}),  # an undetachable policy that stays is fine
+    ({"a", "b"}, {"a"}),
+])
+def test_undetachable_policies_may_stay(start, end):
+    assert isinstance(plan_order(start, end, SCP, undetachable=frozenset({"a"})), tuple)
+
+
+# -- the lockout rule plugged in as a predicate ------------------------------------------
+
+ALLOWING = frozenset("ab")  # a, b allow something; c..e deny only
+
+
+def allows_something(state: frozenset[str]) -> bool:
+    return bool(state & ALLOWING)
+
+
+def reachable(start, end, limits, acceptable) -> bool:
+    """Oracle: breadth-first over every order of the same moves."""
+    start, end = frozenset(start), frozenset(end)
+    queue, seen = deque([start]), {start}
+    while queue:
+        state = queue.popleft()
+        if state == end:
+            return True
+        for policy in (end - state) | (state - end):
+            following = state ^ {policy}
+            if following not in seen and limits.minimum <= len(following) <= limits.maximum and acceptable(following):
+                seen.add(following)
+                queue.append(following)
+    return False
+
+
+def test_with_the_lockout_predicate_an_order_is_found_exactly_when_one_exists():
+    sets = sets_within(SCP, "abcde")
+    for start, end in itertools.product(sets, sets):
+        if not allows_something(start):
+            continue  # AWS's state already locked out: outside the planner's contract
+        result = plan_order(start, end, SCP, acceptable=allows_something)
+        if reachable(start, end, SCP, allows_something) and allows_something(end):
+            assert_valid(start, end, result, SCP, allows_something)
+        else:
+            assert isinstance(result, Impossible), (start, end, result)
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    # the allow-list goes in before FullAWSAccess goes out, whatever the names sort to
+    ({"b"}, {"a", "c"}, [(ATTACH, "a"), (ATTACH, "c"), (DETACH, "b")]),
+    # full: the deny-only SCP goes first, the allowing one stays until its replacement is in
+    ({"a", "c", "d", "e", "f"}, {"b", "c", "d", "e", "f"}, [(DETACH, "a"), (ATTACH, "b")]),
+])
+def test_lockout_orders(start, end, expected):
+    allowing = frozenset("abf")
+    got = plan_order(start, end, SCP, acceptable=lambda s: bool(s & allowing))
+    assert got == tuple(Step(a, p) for a, p in expected)
+
+
+def test_a_declared_set_that_allows_nothing_is_refused():
+    result = plan_order({"a"}, {"c"}, SCP, acceptable=allows_something)
+    assert isinstance(result, Impossible) and "allows anything" in result.reason
+
+
+def test_the_module_is_pure():
+    source = open(ordering.__file__).read()
+    assert "boto3" not in source and "import pulumi" not in source
