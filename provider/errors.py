@@ -50,15 +50,6 @@ class AlreadyAttachedError(PolicyAttachmentError):
     )
 
 
-class NothingToImportError(PolicyAttachmentError):
-    """Raised when ``import_`` names an attachment that does not exist in AWS."""
-
-    fmt = (
-        "Cannot import {target_id}:{policy_id}: {policy} is not attached to {target_id}. "
-        "Remove the import_ option to attach it instead."
-    )
-
-
 class ImportIdMismatchError(PolicyAttachmentError):
     """Raised when ``import_`` names another attachment than the resource's inputs."""
 
