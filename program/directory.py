@@ -130,7 +130,9 @@ class Directory:
             raise NameNotFoundError(
                 kind="account", name=name,
                 candidates=close_matches(name, (a.name for a in accounts)),
-                hint=("Give the account's name as AWS shows it, or its 12-digit ID; an OU is "
+                hint=(f"The organization's root is written {ROOT_NAME} (capital R)."
+                      if name.lower() == ROOT_NAME.lower() else
+                      "Give the account's name as AWS shows it, or its 12-digit ID; an OU is "
                       f"written as its path from the root ({ROOT_NAME}/Workloads/Prod)."),
             )
         if len(matches) > 1:

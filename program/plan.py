@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from .config import ATTACHMENTS_KEY, STACK_POLICY, PolicyRef, ProgramConfig, TargetRef
-from .errors import ConfigError, ProgramError
+from .config import ATTACHMENTS_KEY, STACK_POLICY, PolicyRef, ProgramConfig, TargetEntry, TargetRef
+from .errors import AmbiguousNameError, ConfigError, NameNotFoundError, ProgramError
 
 NAME_SEPARATOR = "/"
 
@@ -51,18 +51,37 @@ def resource_name(target_id: str, policy_key: str) -> str:
     return f"{target_id}{NAME_SEPARATOR}{policy_key}"
 
 
-def plan_attachments(config: ProgramConfig, resolver: Resolver) -> tuple[PlannedAttachment, ...]:
+@dataclass(frozen=True)
+class Unresolved:
+    """A config entry (a target key, or one item) whose name resolves to
+    nothing, or to several things, in the organization as it is now."""
+
+    label: str  # the entry as written: "Root/Sandbox", or "Root/Sandbox: DenyRootUser"
+    message: str  # what is wrong, what the stack may still hold for it, what to do
+
+
+def plan_attachments(config: ProgramConfig, resolver: Resolver, *,
+                     unresolved: Optional[list[Unresolved]] = None) -> tuple[PlannedAttachment, ...]:
     """Every (target, policy) pair of the config, resolved, sorted by resource name.
 
     Raises the resolver's NameNotFoundError / AmbiguousNameError /
     OrganizationLookupError with the config key and entry added, and
-    ConfigError for two entries that turn out to be the same.
+    ConfigError for two entries that turn out to be the same. Given an
+    ``unresolved`` list, a name that matches nothing or several things is
+    appended to it instead (its entry or item left out of the plan), with the
+    way forward; lookup failures still raise.
     """
     planned: list[PlannedAttachment] = []
     targets: dict[str, str] = {}  # target ID -> the key that named it first
     for entry in config.attachments:
         where = f'{ATTACHMENTS_KEY}, target "{entry.target.text}"'
-        target_id = _resolve(where, lambda: resolver.target_id(entry.target))
+        try:
+            target_id = _resolve(where, lambda: resolver.target_id(entry.target))
+        except (NameNotFoundError, AmbiguousNameError) as err:
+            if unresolved is None:
+                raise
+            unresolved.append(Unresolved(entry.target.text, _vanished_target(err, entry)))
+            continue
         first = targets.setdefault(target_id, entry.target.text)
         if first != entry.target.text:
             raise ConfigError(
@@ -73,7 +92,14 @@ def plan_attachments(config: ProgramConfig, resolver: Resolver) -> tuple[Planned
         for item in entry.items:
             at = f'{where}, item {item.position} ("{item.policy.text}")'
             stack = item.policy.text if item.policy.kind == STACK_POLICY else None
-            policy_id = None if stack else _resolve(at, lambda: resolver.policy_id(item.policy))
+            try:
+                policy_id = None if stack else _resolve(at, lambda: resolver.policy_id(item.policy))
+            except (NameNotFoundError, AmbiguousNameError) as err:
+                if unresolved is None:
+                    raise
+                unresolved.append(Unresolved(f"{entry.target.text}: {item.policy.text}",
+                                             _vanished_policy(err, item.position, entry.target.text)))
+                continue
             key = stack or policy_id or ""
             seen = policies.setdefault(key, (item.position, item.policy.text))
             if seen[0] != item.position:
@@ -102,6 +128,23 @@ def summary(plan: tuple[PlannedAttachment, ...]) -> dict[str, list[str]]:
     for attachment in plan:
         by_target.setdefault(attachment.target_label, []).append(attachment.policy_label)
     return {target: sorted(by_target[target]) for target in sorted(by_target)}
+
+
+def _vanished_target(err: ProgramError, entry: TargetEntry) -> str:
+    listed = ", ".join(item.policy.text for item in entry.items)
+    return (f"{err} If an earlier `pulumi up` applied this entry, the stack still holds its "
+            f"attachments ({listed}). If {entry.target.text} was deleted or left the organization, "
+            "remove this entry: its attachments went with it, and `pulumi up` drops them from the "
+            "stack. If it was renamed or moved, write its new name or path, or its ID. "
+            "`pulumi destroy --run-program` works without this change.")
+
+
+def _vanished_policy(err: ProgramError, position: int, target: str) -> str:
+    return (f"{err} If an earlier `pulumi up` applied this item, the stack still holds that "
+            f"attachment to {target}. If the policy was deleted, remove item {position}: its "
+            "attachments went with it, and `pulumi up` drops them from the stack. If it was "
+            "renamed, write its new name, or its ID (p-...). "
+            "`pulumi destroy --run-program` works without this change.")
 
 
 def _resolve(where: str, fn: Callable[[], str]) -> str:

@@ -8,10 +8,16 @@ Automation API inline program). Its steps, each a module of this package:
    (:mod:`program.documents`);
 3. resolve names to IDs against the organization (:mod:`program.directory`,
    :mod:`program.plan`);
-4. register the resources (:mod:`program.declare`).
+4. register the resources: first one :class:`~program.unresolved.UnresolvedName`
+   per name that no longer resolves and the
+   :class:`~program.removals.RemovalLimit`, whose checks stop a preview or
+   update (never a destroy) before any change; then the policies and
+   attachments (:mod:`program.declare`).
 
 Steps 2 and 3 raise :class:`~program.errors.ProgramError` subclasses (Pulumi
-``RunError``s, printed without a traceback) before step 4 registers anything.
+``RunError``s, printed without a traceback) before step 4 registers anything;
+a name that matches nothing or several things is the exception (step 4), so
+that ``pulumi destroy --run-program`` never depends on one.
 """
 
 from __future__ import annotations
@@ -26,11 +32,23 @@ import provider
 from provider.guard import stack_config
 from provider.aws import AwsSettings, OrganizationsApi
 
-from .config import ATTACHMENTS, NAMESPACE, POLICIES, ProgramConfig, check_keys, parse_config
+from .config import (
+    ALLOW_EMPTY,
+    ATTACHMENTS,
+    MAX_REMOVALS,
+    NAMESPACE,
+    POLICIES,
+    ProgramConfig,
+    check_keys,
+    check_retry_settings,
+    parse_config,
+)
 from .declare import declare
 from .directory import Directory
 from .documents import load_documents
-from .plan import plan_attachments
+from .plan import Unresolved, plan_attachments
+from .removals import RemovalLimit
+from .unresolved import UnresolvedName
 
 #: Where Pulumi.yaml is: policy files are relative to it.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -46,9 +64,17 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     """
     settings = aws_settings()
     provider.register_guard()  # on every run, even one that declares no attachment
+    check_retry_settings(stack_config)
     config = read_config()
     documents = load_documents(config.policies, project_dir or PROJECT_DIR)
-    plan = plan_attachments(config, Directory(api or OrganizationsApi(settings)))
+    unresolved: list[Unresolved] = []
+    plan = plan_attachments(config, Directory(api or OrganizationsApi(settings)), unresolved=unresolved)
+    # Both before any attachment: preview and up stop at their check, before any change
+    # (see program.unresolved and program.removals).
+    for entry in unresolved:
+        UnresolvedName(entry.label, entry.message)
+    RemovalLimit({a.resource_name: f"{a.target_label}: {a.policy_label}" for a in plan if not a.skip_destroy},
+                 None if config.allow_empty and not config.attachments else config.max_removals)
     declare(config.policies, documents, plan)
 
 
@@ -61,7 +87,9 @@ def read_config() -> ProgramConfig:
     """The ``org-policies:*`` stack config, checked (ConfigError otherwise)."""
     check_keys(_config_keys())
     config = pulumi.Config(NAMESPACE)
-    return parse_config(_structured(config, POLICIES), _structured(config, ATTACHMENTS))
+    return parse_config(_structured(config, POLICIES), _structured(config, ATTACHMENTS),
+                        allow_empty=_structured(config, ALLOW_EMPTY),
+                        max_removals=_structured(config, MAX_REMOVALS))
 
 
 def _structured(config: pulumi.Config, key: str) -> Any:

@@ -25,7 +25,7 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
 
 import program
-from program import AmbiguousNameError, ConfigError, NameNotFoundError
+from program import ConfigError
 from provider import guard
 from provider.guard import BEFORE_CREATE_HOOK, BEFORE_DELETE_HOOK
 
@@ -156,6 +156,12 @@ def attachments_config(mapping: dict[str, Any]) -> dict[str, Any]:
     return {"org-policies:attachments": mapping}
 
 
+#: A stack that declares no attachment, on purpose.
+DECLARES_NONE = {"org-policies:attachments": {}, "org-policies:allowEmpty": True}
+UNRESOLVED = "pulumi-python:dynamic/org-policies:UnresolvedName"
+REMOVAL_LIMIT = "pulumi-python:dynamic/org-policies:RemovalLimit"
+
+
 # -- IDs only: no AWS ------------------------------------------------------------------
 
 
@@ -180,7 +186,7 @@ def test_the_users_own_hooks_are_kept_once_next_to_the_guards() -> None:
                                   opts=pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(
                                       before_delete=[mine], before_create=[mine])))
 
-    run = run_program({}, api=NoAws(), before=declare_with_user_hooks)
+    run = run_program(DECLARES_NONE, api=NoAws(), before=declare_with_user_hooks)
     assert run.monitor.bindings["mine"] == {"before_delete": ["my-audit", BEFORE_DELETE_HOOK],
                                             "before_create": ["my-audit", BEFORE_CREATE_HOOK]}
 
@@ -203,12 +209,22 @@ def test_every_attachment_carries_both_guard_hooks() -> None:
                                               "before_create": [BEFORE_CREATE_HOOK]}
 
 
-@pytest.mark.parametrize("config", [{}, attachments_config(None)], ids=["no key", "null"])
-def test_guard_hooks_are_registered_even_when_nothing_is_declared(config: dict[str, Any]) -> None:
+@pytest.mark.parametrize("config", [{}, attachments_config(None), attachments_config({})],
+                         ids=["no key", "null", "empty map without allowEmpty"])
+def test_guard_hooks_are_registered_even_when_the_config_is_refused(config: dict[str, Any]) -> None:
+    # The engine looks the hooks up by name to delete the attachments that carry them.
+    with pytest.raises(ConfigError) as caught:
+        run_program(config, api=NoAws())
+    assert "org-policies:allowEmpty: true" in str(caught.value)
+    assert registered_by_last_run() == []
+    assert sorted(LAST_RUN.monitor.registered_hooks) == sorted(GUARD_HOOKS)
+
+
+def test_guard_hooks_are_registered_when_nothing_is_declared_on_purpose() -> None:
     # A run that no longer declares any attachment must still register the hooks: the
     # engine looks them up by name to delete the attachments that carry them.
-    run = run_program(config, api=NoAws())
-    assert run.mocks.resources == []
+    run = run_program(DECLARES_NONE, api=NoAws())
+    assert [r.typ for r in run.mocks.resources] == [REMOVAL_LIMIT] and run.attachments() == {}
     assert sorted(run.monitor.registered_hooks) == sorted(GUARD_HOOKS)
     assert run.exports["attachments"] == {}
 
@@ -267,7 +283,7 @@ def test_stack_policies_are_created_from_their_file_and_attached_by_their_id() -
 def test_every_policy_file_in_the_repository_is_a_valid_document() -> None:
     files = sorted(p.relative_to(ROOT_DIR).as_posix() for p in (ROOT_DIR / "policies").glob("*.json"))
     assert files, "policies/ should hold example documents"
-    run = run_program({"org-policies:policies": {
+    run = run_program({**DECLARES_NONE, "org-policies:policies": {
         Path(f).stem: {"file": f} for f in files}}, api=NoAws())
     assert sorted(run.of_type(AWS_POLICY)) == sorted(Path(f).stem for f in files)
 
@@ -300,6 +316,15 @@ REFUSED = [
      ["org-policies:attachment", "did you mean org-policies:attachments?"]),
     ("attachments not JSON", {"org-policies:attachments": "Root"}, {}, ConfigError,
      ["org-policies:attachments", "not a string"]),
+    ("attachments misspelt", {"org-policies:attachment": {OU: ["p-examplepolicy1"]}}, {}, ConfigError,
+     ["did you mean org-policies:attachments?"]),
+    ("namespace misspelt", {"org-policy:attachments": {OU: ["p-examplepolicy1"]}}, {}, ConfigError,
+     ["org-policy:attachments", "Rename the key to org-policies:attachments"]),
+    ("namespace without dash", {"orgpolicies:attachments": {OU: ["p-examplepolicy1"]}}, {}, ConfigError,
+     ["Rename the key to org-policies:attachments"]),
+    ("bad retry setting", {**attachments_config({OU: ["p-examplepolicy1"]}),
+                           "policyAttachment:maxAttempts": "0"}, {}, ConfigError,
+     ["policyAttachment:maxAttempts: must be a whole number from 1 to 50", "not '0'"]),
     ("missing policy file", {**BAD_DOCUMENT}, {}, ConfigError,
      ["org-policies:policies", 'policy "Bad"', "bad.json", "no such file"]),
     ("invalid JSON", {**BAD_DOCUMENT}, {"bad.json": '{"Version": "2012-10-17",}'}, ConfigError,
@@ -369,10 +394,6 @@ def test_a_name_and_its_id_give_the_same_resource(org: dict[str, Any]) -> None:
 
 # (case, attachments, error class, message parts)
 UNRESOLVABLE = [
-    ("unknown OU", {"Root/Workloads/Prd": ["DenyRootUser"]}, NameNotFoundError,
-     ['org-policies:attachments, target "Root/Workloads/Prd"', "Root/Workloads/Prod"]),
-    ("unknown policy", {"Root/Sandbox": ["DenyRootUsr"]}, NameNotFoundError,
-     ['target "Root/Sandbox", item 1 ("DenyRootUsr")', "DenyRootUser"]),
     ("two keys for the root", {"Root": ["RestrictRegions"], "r-{root}": ["DenyRootUser"]}, ConfigError,
      ['"Root" and "r-{root}" are the same target', "Merge"]),
     ("a policy by name and by ID", {"sandbox-1": ["DenyRootUser", "{DenyRootUser}"]}, ConfigError,
@@ -380,26 +401,112 @@ UNRESOLVABLE = [
 ]
 
 
+def fill(org: dict[str, Any], text: str) -> str:
+    return text.replace("r-{root}", org["root"]).replace("{DenyRootUser}", org["policies"]["DenyRootUser"])
+
+
 @pytest.mark.parametrize("case, attachments, error, parts", UNRESOLVABLE, ids=[r[0] for r in UNRESOLVABLE])
-def test_unresolvable_names_are_refused_before_any_resource_is_registered(
+def test_entries_that_turn_out_the_same_are_refused_before_any_resource_is_registered(
         org: dict[str, Any], case: str, attachments: dict[str, Any], error: type[Exception],
         parts: list[str]) -> None:
-    def fill(text: str) -> str:
-        return text.replace("r-{root}", org["root"]).replace("{DenyRootUser}", org["policies"]["DenyRootUser"])
-
-    config = {fill(k): [fill(p) for p in v] for k, v in attachments.items()}
+    config = {fill(org, k): [fill(org, p) for p in v] for k, v in attachments.items()}
     with pytest.raises(error) as caught:
         run_program(attachments_config(config))
     for part in parts:
-        assert fill(part) in str(caught.value), f"{fill(part)!r} not in {str(caught.value)!r}"
+        assert fill(org, part) in str(caught.value), f"{fill(org, part)!r} not in {str(caught.value)!r}"
     assert registered_by_last_run() == []
+
+
+# (case, attachments, the entry's label, message parts). A name that matches nothing (or
+# several things) is declared as an UnresolvedName, first, whose check refuses it in preview
+# and up; a destroy never checks it (see program.unresolved).
+VANISHED = [
+    ("unknown OU", {"Root/Workloads/Prd": ["DenyRootUser"], "sandbox-1": ["DenyRootUser"]},
+     "Root/Workloads/Prd",
+     ['org-policies:attachments, target "Root/Workloads/Prd"', "Root/Workloads/Prod",
+      "still holds its attachments (DenyRootUser)", "remove this entry", "destroy --run-program"]),
+    ("unknown policy", {"Root/Sandbox": ["DenyRootUsr"], "sandbox-1": ["DenyRootUser"]},
+     "Root/Sandbox: DenyRootUsr",
+     ['target "Root/Sandbox", item 1 ("DenyRootUsr")', "DenyRootUser", "remove item 1"]),
+    ("root in lower case", {"root": ["DenyRootUser"], "sandbox-1": ["DenyRootUser"]}, "root",
+     ["account 'root' matches nothing", "The organization's root is written Root"]),
+]
+
+
+@pytest.mark.parametrize("case, attachments, label, parts", VANISHED, ids=[r[0] for r in VANISHED])
+def test_a_name_that_resolves_to_nothing_is_declared_unresolved_first_and_the_rest_normally(
+        org: dict[str, Any], case: str, attachments: dict[str, Any], label: str, parts: list[str]) -> None:
+    run = run_program(attachments_config(attachments))
+    first = run.mocks.resources[0]
+    assert (first.typ, first.name) == (UNRESOLVED, f"unresolved: {label}")
+    for part in parts:
+        assert part in first.inputs["message"], f"{part!r} not in {first.inputs['message']!r}"
+    sandbox = org["accounts"]["sandbox-1"]
+    assert run.attachments() == {f"{sandbox}/{org['policies']['DenyRootUser']}":
+                                 (sandbox, org["policies"]["DenyRootUser"], False)}
+
+
+def test_the_unresolved_names_provider_refuses_every_check_with_its_message() -> None:
+    from program.unresolved import UnresolvedNameProvider
+
+    result = UnresolvedNameProvider().check({}, {"message": "Root/Sandbox matches nothing."})
+    assert [(f.property, f.reason) for f in result.failures] == [("", "Root/Sandbox matches nothing.")]
 
 
 def test_two_accounts_with_one_name_are_refused(org: dict[str, Any], orgs_client: Any) -> None:
     orgs_client.create_account(AccountName="prod-app", Email="prod-app-2@example.com")
-    with pytest.raises(AmbiguousNameError) as caught:
-        run_program(attachments_config({"prod-app": ["DenyRootUser"]}))
-    assert 'target "prod-app"' in str(caught.value)
-    assert org["accounts"]["prod-app"] in str(caught.value)
-    assert "Use the ID" in str(caught.value)
-    assert registered_by_last_run() == []
+    run = run_program(attachments_config({"prod-app": ["DenyRootUser"]}))
+    first = run.mocks.resources[0]
+    assert (first.typ, first.name) == (UNRESOLVED, "unresolved: prod-app") and run.attachments() == {}
+    message = first.inputs["message"]
+    assert 'target "prod-app"' in message and org["accounts"]["prod-app"] in message
+    assert "Use the ID" in message
+
+
+# -- the removal limit (program.removals) --------------------------------------------------
+
+
+@pytest.mark.parametrize("config, limit", [
+    (attachments_config({OU: ["p-examplepolicy1"]}), 5),
+    ({**attachments_config({OU: ["p-examplepolicy1"]}), "org-policies:maxRemovals": 12}, 12),
+    ({**attachments_config({OU: ["p-examplepolicy1"]}), "org-policies:allowEmpty": True}, 5),
+    (DECLARES_NONE, None),
+], ids=["default", "set", "allowEmpty with attachments", "nothing declared on purpose"])
+def test_the_removal_limit_is_declared_before_the_attachments_with_what_removal_detaches(
+        config: dict[str, Any], limit: Optional[int]) -> None:
+    config = {**config}
+    if config["org-policies:attachments"]:
+        config["org-policies:attachments"] = {
+            OU: ["p-examplepolicy1", {"policy": "p-FullAWSAccess", "skip_destroy": True}]}
+    run = run_program(config, api=NoAws())
+    first = run.mocks.resources[0]
+    assert (first.typ, first.name) == (REMOVAL_LIMIT, "removal-limit")
+    assert first.inputs.get("limit") == limit  # the SDK leaves a None input out
+    expected = {f"{OU}/p-examplepolicy1": f"{OU}: p-examplepolicy1"} if limit is not None else {}
+    assert first.inputs["declared"] == expected  # skip_destroy: removing it detaches nothing
+
+
+# (case, old declared, new declared, limit, refused, message parts)
+REMOVAL_CHECKS = [
+    ("first run", None, {"a": "A"}, 0, False, []),
+    ("nothing removed", {"a": "A"}, {"a": "A", "b": "B"}, 0, False, []),
+    ("at the limit", {"a": "A", "b": "B", "c": "C"}, {"c": "C"}, 2, False, []),
+    ("past the limit", {"a": "A", "b": "B", "c": "C"}, {"c": "C"}, 1, True,
+     ["removes 2 attachments", "more than org-policies:maxRemovals allows (1): A; B.",
+      "org-policies:maxRemovals: 2", "org-policies:allowEmpty: true"]),
+    ("everything, no limit", {"a": "A", "b": "B"}, {}, None, False, []),
+]
+
+
+@pytest.mark.parametrize("case, olds, news, limit, refused, parts", REMOVAL_CHECKS,
+                         ids=[row[0] for row in REMOVAL_CHECKS])
+def test_the_removal_limit_check_counts_what_the_last_update_declared_and_this_one_does_not(
+        case: str, olds: Optional[dict[str, str]], news: dict[str, str], limit: Optional[int],
+        refused: bool, parts: list[str]) -> None:
+    from program.removals import RemovalLimitProvider
+
+    result = RemovalLimitProvider().check({"declared": olds} if olds is not None else {},
+                                          {"declared": news, "limit": limit})
+    assert bool(result.failures) == refused
+    for part in parts:
+        assert part in result.failures[0].reason, f"{part!r} not in {result.failures[0].reason!r}"
