@@ -64,12 +64,18 @@ def declare_attachments(plan: Sequence[PlannedAttachment],
 
 
 def declare(specs: Sequence[PolicySpec], documents: Mapping[str, str],
-            plan: Sequence[PlannedAttachment]) -> None:
-    """Register the policies, then the attachments, and export the summary
-    (``attachments``: target -> policies as written in the config; ``policies``:
-    name -> ID of each policy this stack creates, when there are some)."""
+            plan: Sequence[PlannedAttachment]) -> dict[str, Any]:
+    """Register the policies, then the attachments; returns ``{name: ID output}``
+    of each policy this stack creates, sorted by name."""
     stack_policy_ids = declare_policies(specs, documents)
     declare_attachments(plan, stack_policy_ids)
+    return dict(sorted(stack_policy_ids.items()))
+
+
+def export(plan: Sequence[PlannedAttachment], policy_ids: Any, creates_policies: bool) -> None:
+    """Export the summary: ``attachments`` (target -> policies as written in the
+    config) and, when the stack creates policies, ``policies`` (name -> ID).
+    Exports must be made while the program runs, not in an ``apply``."""
     pulumi.export("attachments", summary(tuple(plan)))
-    if stack_policy_ids:
-        pulumi.export("policies", dict(sorted(stack_policy_ids.items())))
+    if creates_policies:
+        pulumi.export("policies", policy_ids)

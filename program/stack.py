@@ -22,6 +22,7 @@ that ``pulumi destroy --run-program`` never depends on one.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -30,7 +31,7 @@ from pulumi.runtime import config as runtime_config
 
 import provider
 from provider.guard import stack_config
-from provider.aws import AwsSettings, OrganizationsApi
+from provider.aws import AwsSettings, OrganizationsApi, RootSummary
 
 from .config import (
     ALLOW_EMPTY,
@@ -38,14 +39,17 @@ from .config import (
     MAX_REMOVALS,
     NAMESPACE,
     POLICIES,
+    POLICIES_KEY,
+    PolicySpec,
     ProgramConfig,
     check_keys,
     check_retry_settings,
     parse_config,
 )
-from .declare import declare
+from .declare import declare, export
 from .directory import Directory
 from .documents import load_documents
+from .errors import ConfigError
 from .plan import Unresolved, plan_attachments
 from .removals import RemovalLimit
 from .unresolved import UnresolvedName
@@ -67,15 +71,34 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     check_retry_settings(stack_config)
     config = read_config()
     documents = load_documents(config.policies, project_dir or PROJECT_DIR)
+    directory = Directory(api or OrganizationsApi(settings))
+    check_policy_types(config.policies, directory.root)
     unresolved: list[Unresolved] = []
-    plan = plan_attachments(config, Directory(api or OrganizationsApi(settings)), unresolved=unresolved)
-    # Both before any attachment: preview and up stop at their check, before any change
-    # (see program.unresolved and program.removals).
-    for entry in unresolved:
-        UnresolvedName(entry.label, entry.message)
-    RemovalLimit({a.resource_name: f"{a.target_label}: {a.policy_label}" for a in plan if not a.skip_destroy},
-                 None if config.allow_empty and not config.attachments else config.max_removals)
-    declare(config.policies, documents, plan)
+    plan = plan_attachments(config, directory, unresolved=unresolved)
+    # Checked by the engine before anything else is registered: preview and up stop at
+    # their check, before any change (see program.unresolved and program.removals).
+    guards: list[pulumi.CustomResource] = [UnresolvedName(e.label, e.message) for e in unresolved]
+    guards.append(RemovalLimit(
+        {a.resource_name: f"{a.target_label}: {a.policy_label}" for a in plan if not a.skip_destroy},
+        None if config.allow_empty and not config.attachments else config.max_removals))
+    # The SDK sends registrations concurrently, in no set order; a resource's URN resolves
+    # once the engine has answered its registration, i.e. after its check passed.
+    policy_ids = pulumi.Output.all(*(guard.urn for guard in guards)).apply(
+        lambda _: declare(config.policies, documents, plan))
+    export(plan, policy_ids, bool(config.policies))
+
+
+def check_policy_types(specs: Sequence[PolicySpec], root: Callable[[], RootSummary]) -> None:
+    """Refuse a policy this stack creates whose type is not enabled on the root
+    (AWS would refuse it at apply time). ``root`` is asked only when there are specs."""
+    for spec in specs:
+        summary = root()
+        if spec.type not in summary.enabled_types:
+            raise ConfigError(
+                where=f'{POLICIES_KEY}, policy "{spec.name}"',
+                problem=f"policies of type {spec.type} are not enabled in this organization",
+                fix=f"Enable the type first: aws organizations enable-policy-type --root-id "
+                    f"{summary.id} --policy-type {spec.type}")
 
 
 def aws_settings() -> AwsSettings:

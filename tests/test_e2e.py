@@ -279,6 +279,10 @@ def test_a_vanished_ou_fails_preview_with_the_way_forward_and_destroy_still_runs
     assert "still holds its attachments (DenyRootUser)" in message and "remove this entry" in message
     assert "Traceback" not in message and changes(endpoint) == {}
     assert "Resource monitor has terminated" not in message and "1 errored" in message
+    # An update stops at the same check before any change, a new attachment included.
+    reconfigure(tmp_path, {"Root/Temp": ["DenyRootUser"], "sandbox-1": ["DenyRootUser", "RestrictRegions"]})
+    assert "'Root/Temp' matches nothing" in failure(st.up)
+    assert changes(endpoint) == {}
 
     result = st.destroy(run_program=True)  # needs no name from the config
     assert result.summary.resource_changes.get("delete") == 4  # 2 attachments, the removal limit, the stack

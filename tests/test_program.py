@@ -152,6 +152,16 @@ def registered_by_last_run() -> list[MockResourceArgs]:
     return LAST_RUN.mocks.resources
 
 
+def registered_before_the_attachments(run: Run, typ: str) -> MockResourceArgs:
+    """The one resource of type ``typ`` the run registered, checked to come before
+    every attachment and policy (the program waits for the engine's answer to it)."""
+    types = [r.typ for r in run.mocks.resources]
+    (found,) = [r for r in run.mocks.resources if r.typ == typ]
+    later = [n for n, t in enumerate(types) if t in (ATTACHMENT, AWS_POLICY)]
+    assert not later or types.index(typ) < min(later), types
+    return found
+
+
 def attachments_config(mapping: dict[str, Any]) -> dict[str, Any]:
     return {"org-policies:attachments": mapping}
 
@@ -261,14 +271,15 @@ def test_reordering_the_config_changes_no_name_or_input() -> None:
 # -- policies this stack creates ----------------------------------------------------------
 
 
-def test_stack_policies_are_created_from_their_file_and_attached_by_their_id() -> None:
+def test_stack_policies_are_created_from_their_file_and_attached_by_their_id(org: dict[str, Any]) -> None:
+    # The only AWS call: ListRoots, for the policy types enabled on the root.
     run = run_program({
         "org-policies:policies": {
             "DenyS3PublicAccessChanges": {"file": "policies/deny-s3-public-access.json",
                                           "description": "Keep S3 Block Public Access on."},
         },
         "org-policies:attachments": {OU: ["DenyS3PublicAccessChanges"]},
-    }, api=NoAws())
+    })
     document = json.loads((ROOT_DIR / "policies/deny-s3-public-access.json").read_text())
     policy = run.of_type(AWS_POLICY)["DenyS3PublicAccessChanges"]
     assert policy["name"] == "DenyS3PublicAccessChanges"
@@ -280,12 +291,39 @@ def test_stack_policies_are_created_from_their_file_and_attached_by_their_id() -
     assert run.exports["attachments"] == {OU: ["DenyS3PublicAccessChanges"]}
 
 
-def test_every_policy_file_in_the_repository_is_a_valid_document() -> None:
+def test_every_policy_file_in_the_repository_is_a_valid_document(org: dict[str, Any]) -> None:
     files = sorted(p.relative_to(ROOT_DIR).as_posix() for p in (ROOT_DIR / "policies").glob("*.json"))
     assert files, "policies/ should hold example documents"
     run = run_program({**DECLARES_NONE, "org-policies:policies": {
-        Path(f).stem: {"file": f} for f in files}}, api=NoAws())
+        Path(f).stem: {"file": f} for f in files}})
     assert sorted(run.of_type(AWS_POLICY)) == sorted(Path(f).stem for f in files)
+
+
+@pytest.mark.parametrize("policy_type, length", [
+    ("SERVICE_CONTROL_POLICY", 5_120), ("TAG_POLICY", 10_000), ("INSPECTOR_POLICY", 50_000)],
+    ids=["SCP at the limit", "tag policy at the limit", "a type with no published limit"])
+def test_a_document_within_its_types_limit_once_minified_is_accepted(
+        tmp_path: Path, org: dict[str, Any], orgs_client: Any, policy_type: str, length: int) -> None:
+    if policy_type == "INSPECTOR_POLICY":
+        orgs_client.enable_policy_type(RootId=org["root"], PolicyType=policy_type)
+    (tmp_path / "doc.json").write_text(document_of(length, indent=4))  # longer as a file: whitespace
+    run = run_program({"org-policies:policies": {"Doc": {"file": "doc.json", "type": policy_type}},
+                       **DECLARES_NONE}, project_dir=tmp_path)
+    assert len(run.of_type(AWS_POLICY)["Doc"]["content"]) == length
+
+
+def test_a_stack_policy_of_a_type_not_enabled_on_the_root_is_refused_with_the_command(
+        org: dict[str, Any]) -> None:
+    config = {"org-policies:policies": {"Backups": {"file": "policies/deny-s3-public-access.json",
+                                                    "type": "BACKUP_POLICY"}}, **DECLARES_NONE}
+    with pytest.raises(ConfigError) as caught:
+        run_program(config)
+    message = str(caught.value)
+    assert message.startswith('org-policies:policies, policy "Backups": policies of type BACKUP_POLICY '
+                              "are not enabled in this organization")
+    assert (f"aws organizations enable-policy-type --root-id {org['root']} --policy-type BACKUP_POLICY"
+            in message)
+    assert registered_by_last_run() == []
 
 
 def test_pulumi_aws_is_not_imported_without_stack_policies() -> None:
@@ -298,6 +336,17 @@ def test_pulumi_aws_is_not_imported_without_stack_policies() -> None:
 
 BAD_DOCUMENT = {"org-policies:policies": {"Bad": {"file": "bad.json"}},
                 "org-policies:attachments": {OU: ["Bad"]}}
+TAG_DOCUMENT = {"org-policies:policies": {"Bad": {"file": "bad.json", "type": "TAG_POLICY"}},
+                "org-policies:attachments": {OU: ["Bad"]}}
+
+
+def document_of(length: int, indent: int = 0) -> str:
+    """A policy document of ``length`` characters once minified; ``indent`` pads the file."""
+    empty = {"Version": "2012-10-17", "Statement": [{"Sid": "", "Effect": "Deny", "Action": "s3:x",
+                                                     "Resource": "*"}]}
+    padding = length - len(json.dumps(empty, separators=(",", ":")))
+    empty["Statement"][0]["Sid"] = "x" * padding
+    return json.dumps(empty, indent=indent or None)
 
 # (case, config, files in the project dir, error class, message parts)
 REFUSED = [
@@ -316,8 +365,6 @@ REFUSED = [
      ["org-policies:attachment", "did you mean org-policies:attachments?"]),
     ("attachments not JSON", {"org-policies:attachments": "Root"}, {}, ConfigError,
      ["org-policies:attachments", "not a string"]),
-    ("attachments misspelt", {"org-policies:attachment": {OU: ["p-examplepolicy1"]}}, {}, ConfigError,
-     ["did you mean org-policies:attachments?"]),
     ("namespace misspelt", {"org-policy:attachments": {OU: ["p-examplepolicy1"]}}, {}, ConfigError,
      ["org-policy:attachments", "Rename the key to org-policies:attachments"]),
     ("namespace without dash", {"orgpolicies:attachments": {OU: ["p-examplepolicy1"]}}, {}, ConfigError,
@@ -331,6 +378,11 @@ REFUSED = [
      ['policy "Bad"', "bad.json", "not valid JSON", "line 1"]),
     ("JSON not an object", {**BAD_DOCUMENT}, {"bad.json": "[1]"}, ConfigError,
      ['policy "Bad"', "bad.json", "not an object"]),
+    ("SCP over 5,120 characters", {**BAD_DOCUMENT}, {"bad.json": document_of(5_121)}, ConfigError,
+     ['org-policies:policies, policy "Bad", file bad.json', "5,121 characters once minified",
+      "at most 5,120 for a SERVICE_CONTROL_POLICY"]),
+    ("tag policy over 10,000 characters", {**TAG_DOCUMENT}, {"bad.json": document_of(10_001)}, ConfigError,
+     ['policy "Bad"', "10,001 characters", "at most 10,000 for a TAG_POLICY"]),
 ]
 
 
@@ -437,8 +489,8 @@ VANISHED = [
 def test_a_name_that_resolves_to_nothing_is_declared_unresolved_first_and_the_rest_normally(
         org: dict[str, Any], case: str, attachments: dict[str, Any], label: str, parts: list[str]) -> None:
     run = run_program(attachments_config(attachments))
-    first = run.mocks.resources[0]
-    assert (first.typ, first.name) == (UNRESOLVED, f"unresolved: {label}")
+    first = registered_before_the_attachments(run, UNRESOLVED)
+    assert first.name == f"unresolved: {label}"
     for part in parts:
         assert part in first.inputs["message"], f"{part!r} not in {first.inputs['message']!r}"
     sandbox = org["accounts"]["sandbox-1"]
@@ -456,8 +508,8 @@ def test_the_unresolved_names_provider_refuses_every_check_with_its_message() ->
 def test_two_accounts_with_one_name_are_refused(org: dict[str, Any], orgs_client: Any) -> None:
     orgs_client.create_account(AccountName="prod-app", Email="prod-app-2@example.com")
     run = run_program(attachments_config({"prod-app": ["DenyRootUser"]}))
-    first = run.mocks.resources[0]
-    assert (first.typ, first.name) == (UNRESOLVED, "unresolved: prod-app") and run.attachments() == {}
+    first = registered_before_the_attachments(run, UNRESOLVED)
+    assert first.name == "unresolved: prod-app" and run.attachments() == {}
     message = first.inputs["message"]
     assert 'target "prod-app"' in message and org["accounts"]["prod-app"] in message
     assert "Use the ID" in message
@@ -479,8 +531,8 @@ def test_the_removal_limit_is_declared_before_the_attachments_with_what_removal_
         config["org-policies:attachments"] = {
             OU: ["p-examplepolicy1", {"policy": "p-FullAWSAccess", "skip_destroy": True}]}
     run = run_program(config, api=NoAws())
-    first = run.mocks.resources[0]
-    assert (first.typ, first.name) == (REMOVAL_LIMIT, "removal-limit")
+    first = registered_before_the_attachments(run, REMOVAL_LIMIT)
+    assert first.name == "removal-limit"
     assert first.inputs.get("limit") == limit  # the SDK leaves a None input out
     expected = {f"{OU}/p-examplepolicy1": f"{OU}: p-examplepolicy1"} if limit is not None else {}
     assert first.inputs["declared"] == expected  # skip_destroy: removing it detaches nothing
