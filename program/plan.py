@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Optional, Protocol
 
 from .config import ATTACHMENTS_KEY, STACK_POLICY, PolicyRef, ProgramConfig, TargetEntry, TargetRef
-from .errors import AmbiguousNameError, ConfigError, NameNotFoundError, ProgramError
+from .errors import AmbiguousNameError, ConfigError, NameNotFoundError, PolicyTypeNotEnabledError, ProgramError
 
 NAME_SEPARATOR = "/"
 
@@ -94,7 +94,7 @@ def plan_attachments(config: ProgramConfig, resolver: Resolver, *,
             stack = item.policy.text if item.policy.kind == STACK_POLICY else None
             try:
                 policy_id = None if stack else _resolve(at, lambda: resolver.policy_id(item.policy))
-            except (NameNotFoundError, AmbiguousNameError) as err:
+            except (NameNotFoundError, AmbiguousNameError, PolicyTypeNotEnabledError) as err:
                 if unresolved is None:
                     raise
                 unresolved.append(Unresolved(f"{entry.target.text}: {item.policy.text}",
