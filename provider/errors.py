@@ -79,11 +79,12 @@ class PolicyLimitExceededError(PolicyAttachmentError):
     target than AWS allows (5 SCPs)."""
 
     fmt = (
-        "Refusing to attach {policy_id} to {target_id}: the target would carry "
-        "{count} {type_label}s ({attached}), and AWS allows at most {maximum}. "
-        "Pulumi attaches new policies before it detaches removed ones, so swapping one of "
-        "{maximum} needs a free slot: remove a policy from {target_id} in an earlier "
-        "update, or, for a resource whose policy_id or target_id changes (a replace), set "
+        "Refusing to attach {policy} to {target_id}: the target would carry {count} policies "
+        "of type {type_label} ({attached}), and AWS allows at most {maximum}. Pulumi attaches "
+        "new policies before it detaches removed ones, so swapping one of {maximum} needs a "
+        "free slot first. In this project's stack config: remove the policy you are replacing "
+        "from that target in one `pulumi up`, and add the new one in the next. In code: the "
+        "same, or, for a resource whose policy_id or target_id changes (a replace), set "
         "opts=pulumi.ResourceOptions(delete_before_replace=True) on it."
     )
 

@@ -74,6 +74,8 @@ class Ledger:
     detaches: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
     #: targets that get an attachment whose policy ID is unknown in this preview
     unknown_attaches: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    #: policy ID -> "Name (p-…)" of the attaches approved above, for messages
+    names: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -174,15 +176,17 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
             (p.id for p in attached), book.attaches[key] | {policy_id}, book.detaches[key]
         )
         if rules.attach_exceeds_maximum(summary.type, after):
+            names = {p.id: p.display for p in attached} | book.names
             raise errors.PolicyLimitExceededError(
-                policy_id=policy_id,
+                policy=summary.display,
                 target_id=target_id,
                 count=len(after),
                 type_label=policy_type_label(summary.type),
-                attached=", ".join(sorted(after - {policy_id})),
+                attached=", ".join(sorted(names.get(p, p) for p in after - {policy_id})),
                 maximum=rules.limits_for(summary.type).maximum,
             )
         book.attaches[key].add(policy_id)
+        book.names[policy_id] = summary.display
 
 
 # -- registration ----------------------------------------------------------------

@@ -143,7 +143,13 @@ def test_sixth_scp_refused_fifth_allowed(ledger, org, orgs_client, make_scps):
     run(guard.guard_before_create(create_args(extra[3], target)))  # the 5th
     with pytest.raises(PolicyLimitExceededError) as err:
         run(guard.guard_before_create(create_args(org["policies"]["RestrictRegions"], target)))  # a 6th
-    assert "at most 5" in str(err.value) and "delete_before_replace=True" in str(err.value)
+    message = str(err.value)
+    assert message.startswith(f"Refusing to attach RestrictRegions ({org['policies']['RestrictRegions']}) "
+                              f"to {target}: the target would carry 6 policies of type service control "
+                              "policy (SCP) (Extra0 (")
+    assert "Extra3 (" in message and "FullAWSAccess (p-FullAWSAccess)" in message  # named, approved ones too
+    assert "at most 5" in message and "in one `pulumi up`, and add the new one in the next" in message
+    assert "delete_before_replace=True" in message
 
 
 def test_earlier_approvals_already_in_aws_count_once(ledger, org, orgs_client, make_scps):
