@@ -396,7 +396,7 @@ def _refuse_unknown_keys(where: str, mapping: dict[Any, Any], allowed: tuple[str
 
 
 def _fail(where: str, problem: str, fix: str) -> NoReturn:
-    raise ConfigError(where=where, problem=problem, fix=fix.rstrip(".") + ".")
+    raise ConfigError(where=where, problem=problem, fix=fix if fix.endswith(("?", ".")) else fix + ".")
 
 
 def _quote(value: Any) -> str:

@@ -113,7 +113,8 @@ class OrganizationLookupError(ProgramError):
         super().__init__(what=what, reason=reason, where=where)
 
     def describe(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return {**fields, "where": _prefix(fields["where"])}
+        # The reason is often a whole sentence of its own: no doubled full stop.
+        return {**fields, "where": _prefix(fields["where"]), "reason": fields["reason"].rstrip(".")}
 
 
 def _prefix(where: str) -> str:

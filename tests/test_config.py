@@ -215,12 +215,14 @@ def test_policy_types_come_from_botocore_so_new_types_need_no_code() -> None:
     ({"org-policies:region"}, ["org-policies:region", "org-policies:policies, org-policies:attachments, "
                                "org-policies:allowEmpty, org-policies:maxRemovals"]),
     ({"org-policies:allowempty"}, ["did you mean org-policies:allowEmpty?"]),
+    ({"org-policies:attachment"}, ["did you mean org-policies:attachments?"]),
 ])
 def test_unknown_keys_in_the_namespace_are_refused(keys: set[str], parts: list[str]) -> None:
     with pytest.raises(ConfigError) as caught:
         check_keys(keys)
     for part in parts:
         assert part in str(caught.value)
+    assert not str(caught.value).endswith("?.")  # no full stop after a question
 
 
 def test_keys_of_other_namespaces_and_known_keys_pass() -> None:

@@ -225,3 +225,4 @@ def test_aws_failures_name_what_was_being_listed(endpoint: Any, org: dict[str, A
     message = str(caught.value)
     assert message.startswith('org-policies:attachments, target "prod-app": Could not list the accounts')
     assert "ConcurrentModificationException" in message and "aws:profile" in message
+    assert ".." not in message.replace("...", "")  # the AWS layer's sentence ends once
