@@ -30,12 +30,14 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 import provider
+from provider import guard
 from provider.guard import stack_config
 from provider.aws import AwsSettings, OrganizationsApi, RootSummary
 
 from .config import (
     ALLOW_EMPTY,
     ATTACHMENTS,
+    ATTACHMENTS_KEY,
     MAX_REMOVALS,
     NAMESPACE,
     POLICIES,
@@ -75,6 +77,8 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     check_policy_types(config.policies, directory.root)
     unresolved: list[Unresolved] = []
     plan = plan_attachments(config, directory, unresolved=unresolved)
+    guard.label_resources({a.resource_name: f'{ATTACHMENTS_KEY}, target "{a.target_label}", policy '
+                                            f'"{a.policy_label}"' for a in plan})
     # Checked by the engine before anything else is registered: preview and up stop at
     # their check, before any change (see program.unresolved and program.removals).
     guards: list[pulumi.CustomResource] = [UnresolvedName(e.label, e.message) for e in unresolved]

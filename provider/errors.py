@@ -89,6 +89,13 @@ class PolicyLimitExceededError(PolicyAttachmentError):
     )
 
 
+class DeclaredAtError(PolicyAttachmentError):
+    """A refusal of the plan-time guard, prefixed with where the program
+    declared the resource (the stack config key and entry)."""
+
+    fmt = "{where}: {message}"
+
+
 class UndetachablePolicyError(PolicyAttachmentError):
     """Raised for AWS-managed policies that AWS never lets anyone detach."""
 

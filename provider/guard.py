@@ -189,6 +189,34 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
         book.names[policy_id] = summary.display
 
 
+# -- where a refused resource was declared -------------------------------------------
+
+#: resource name -> where the program declared it (e.g. a config key and entry), this run
+_labels: dict[str, str] = {}
+
+
+def label_resources(labels: Mapping[str, str]) -> None:
+    """Have this run's refusals name where each resource was declared (``labels``:
+    resource name -> e.g. the stack config entry). Call after :func:`register_guard`."""
+    _labels.update(labels)
+
+
+def _labelled(hook: Callable[[pulumi.ResourceHookArgs], Any]) -> Callable[[pulumi.ResourceHookArgs], Any]:
+    """``hook``, its refusals prefixed with where the resource was declared, when known."""
+
+    async def labelled(args: pulumi.ResourceHookArgs) -> None:
+        try:
+            await hook(args)
+        except errors.PolicyAttachmentError as err:
+            where = _labels.get(args.name)
+            if where is None:
+                raise
+            raise errors.DeclaredAtError(where=where, message=str(err)) from err
+
+    labelled.__doc__, labelled.__name__ = hook.__doc__, hook.__name__
+    return labelled
+
+
 # -- registration ----------------------------------------------------------------
 
 _hooks: Optional[tuple[pulumi.ResourceHook, pulumi.ResourceHook]] = None
@@ -212,9 +240,10 @@ def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
     with _hooks_lock:
         if _hooks is None or monitor is not _hooks_run:
             dry_run = pulumi.ResourceHookOptions(on_dry_run=True)
+            _labels.clear()
             _hooks = (
-                pulumi.ResourceHook(BEFORE_DELETE_HOOK, guard_before_delete, dry_run),
-                pulumi.ResourceHook(BEFORE_CREATE_HOOK, guard_before_create, dry_run),
+                pulumi.ResourceHook(BEFORE_DELETE_HOOK, _labelled(guard_before_delete), dry_run),
+                pulumi.ResourceHook(BEFORE_CREATE_HOOK, _labelled(guard_before_create), dry_run),
             )
             _hooks_run = monitor
             with _ledger_lock:

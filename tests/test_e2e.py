@@ -302,3 +302,18 @@ def test_import_left_in_config_reattaches_after_refresh_dropped_the_attachment(
     assert st.up().summary.resource_changes == {"create": 1, "same": 2}
     assert changes(endpoint) == {"AttachPolicy": 1}
     assert scps(orgs_client, org["root"]) == {"FullAWSAccess", "DenyLeaveOrganization"}
+
+
+def test_a_sixth_scp_from_config_is_refused_naming_the_entry_and_a_way_out_for_config(
+        tmp_path, endpoint, org, orgs_client, make_scps):
+    target = org["accounts"]["dev-app"]
+    for policy in make_scps(3):
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)  # with FullAWSAccess: 4 SCPs
+    st = stack(tmp_path, {"dev-app": ["DenyRootUser", "RestrictRegions"]})
+    endpoint.control.reset_calls()
+    message = failure(st.preview)
+    assert f'before hook "{CREATE_HOOK}" failed: org-policies:attachments, target "dev-app", policy "' in message
+    assert "would carry 6 policies of type service control policy (SCP)" in message
+    assert "Extra0 (" in message and "SCP)s" not in message
+    assert "remove the policy you are replacing from that target in one `pulumi up`" in message
+    assert changes(endpoint) == {}

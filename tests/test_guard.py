@@ -9,7 +9,7 @@ import pulumi
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from provider import guard
+from provider import errors as provider_errors, guard
 from provider.aws import OrganizationsApi
 from provider.errors import LastPolicyError, PolicyLimitExceededError, UndetachablePolicyError
 
@@ -222,3 +222,21 @@ def test_preview_calls_one_list_per_affected_target_and_none_elsewhere(ledger, o
     after = calls()
     assert after["ListPoliciesForTarget"] - before.get("ListPoliciesForTarget", 0) == 2
     assert sum(after.values()) - sum(before.values()) == 2
+
+
+@pytest.mark.parametrize("labels, prefix", [
+    ({"a": 'org-policies:attachments, target "dev-app", policy "RestrictRegions"'},
+     'org-policies:attachments, target "dev-app", policy "RestrictRegions": Refusing to attach'),
+    ({}, "Refusing to attach"),
+], ids=["declared in config", "declared in code"])
+def test_refusals_name_where_the_program_declared_the_resource(ledger, org, orgs_client, make_scps,
+                                                               labels, prefix):
+    target = org["accounts"]["dev-app"]
+    for policy in make_scps(4):
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    guard._labels.clear()
+    guard.label_resources(labels)
+    with pytest.raises(provider_errors.PolicyAttachmentError) as err:
+        run(guard._labelled(guard.guard_before_create)(create_args(org["policies"]["RestrictRegions"], target)))
+    assert str(err.value).startswith(prefix)
+    guard._labels.clear()
