@@ -54,7 +54,8 @@ def resource_name(target_id: str, policy_key: str) -> str:
 @dataclass(frozen=True)
 class Unresolved:
     """A config entry (a target key, or one item) whose name resolves to
-    nothing, or to several things, in the organization as it is now."""
+    nothing, to several things, or to a policy of a type not enabled, in the
+    organization as it is now."""
 
     label: str  # the entry as written: "Root/Sandbox", or "Root/Sandbox: DenyRootUser"
     message: str  # what is wrong, what the stack may still hold for it, what to do
@@ -67,9 +68,9 @@ def plan_attachments(config: ProgramConfig, resolver: Resolver, *,
     Raises the resolver's NameNotFoundError / AmbiguousNameError /
     OrganizationLookupError with the config key and entry added, and
     ConfigError for two entries that turn out to be the same. Given an
-    ``unresolved`` list, a name that matches nothing or several things is
-    appended to it instead (its entry or item left out of the plan), with the
-    way forward; lookup failures still raise.
+    ``unresolved`` list, a name that matches nothing or several things (or a
+    policy whose type is disabled) is appended to it instead (its entry or item
+    left out of the plan), with the way forward; lookup failures still raise.
     """
     planned: list[PlannedAttachment] = []
     targets: dict[str, str] = {}  # target ID -> the key that named it first
@@ -130,21 +131,27 @@ def summary(plan: tuple[PlannedAttachment, ...]) -> dict[str, list[str]]:
     return {target: sorted(by_target[target]) for target in sorted(by_target)}
 
 
+_DESTROY_NOTE = "`pulumi destroy --run-program` works without this change."
+
+
 def _vanished_target(err: ProgramError, entry: TargetEntry) -> str:
+    if not isinstance(err, NameNotFoundError):  # ambiguous: the message says to use the ID
+        return f"{err} {_DESTROY_NOTE}"
     listed = ", ".join(item.policy.text for item in entry.items)
     return (f"{err} If an earlier `pulumi up` applied this entry, the stack still holds its "
             f"attachments ({listed}). If {entry.target.text} was deleted or left the organization, "
             "remove this entry: its attachments went with it, and `pulumi up` drops them from the "
             "stack. If it was renamed or moved, write its new name or path, or its ID. "
-            "`pulumi destroy --run-program` works without this change.")
+            f"{_DESTROY_NOTE}")
 
 
 def _vanished_policy(err: ProgramError, position: int, target: str) -> str:
+    if not isinstance(err, NameNotFoundError):  # ambiguous, or its type disabled: said in err
+        return f"{err} {_DESTROY_NOTE}"
     return (f"{err} If an earlier `pulumi up` applied this item, the stack still holds that "
             f"attachment to {target}. If the policy was deleted, remove item {position}: its "
             "attachments went with it, and `pulumi up` drops them from the stack. If it was "
-            "renamed, write its new name, or its ID (p-...). "
-            "`pulumi destroy --run-program` works without this change.")
+            f"renamed, write its new name, or its ID (p-...). {_DESTROY_NOTE}")
 
 
 def _resolve(where: str, fn: Callable[[], str]) -> str:

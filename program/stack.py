@@ -81,13 +81,13 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
                                             f'"{a.policy_label}"' for a in plan})
     # Checked by the engine before anything else is registered: preview and up stop at
     # their check, before any change (see program.unresolved and program.removals).
-    guards: list[pulumi.CustomResource] = [UnresolvedName(e.label, e.message) for e in unresolved]
-    guards.append(RemovalLimit(
+    checked_first: list[pulumi.CustomResource] = [UnresolvedName(e.label, e.message) for e in unresolved]
+    checked_first.append(RemovalLimit(
         {a.resource_name: f"{a.target_label}: {a.policy_label}" for a in plan if not a.skip_destroy},
         None if config.allow_empty and not config.attachments else config.max_removals))
     # The SDK sends registrations concurrently, in no set order; a resource's URN resolves
     # once the engine has answered its registration, i.e. after its check passed.
-    policy_ids = pulumi.Output.all(*(guard.urn for guard in guards)).apply(
+    policy_ids = pulumi.Output.all(*(resource.urn for resource in checked_first)).apply(
         lambda _: declare(config.policies, documents, plan))
     export(plan, policy_ids, bool(config.policies))
 
