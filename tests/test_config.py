@@ -58,6 +58,8 @@ BAD = [
     ("OU path not from the root", None, {"Workloads/Prod": ["X"]},
      ['target "Workloads/Prod"', "must start at the root", "Root/Workloads/Prod"]),
     ("OU path with an empty segment", None, {"Root//Prod": ["X"]}, ['target "Root//Prod"', "empty segment"]),
+    ("OU path from a lower-case root", None, {"root/Workloads": ["X"]},
+     ['target "root/Workloads"', "must start at the root, written 'Root'", "Write Root/Workloads ("]),
     ("OU path with a trailing slash", None, {"Root/Workloads/": ["X"]}, ["empty segment"]),
     ("item neither string nor mapping", None, {"Root": [["X"]]}, ['target "Root", item 1', "not a list"]),
     ("item number", None, {"Root": ["X", 7]}, ['target "Root", item 2', "not a number"]),
