@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -204,6 +205,7 @@ def label_resources(labels: Mapping[str, str]) -> None:
 def _labelled(hook: Callable[[pulumi.ResourceHookArgs], Any]) -> Callable[[pulumi.ResourceHookArgs], Any]:
     """``hook``, its refusals prefixed with where the resource was declared, when known."""
 
+    @functools.wraps(hook)
     async def labelled(args: pulumi.ResourceHookArgs) -> None:
         try:
             await hook(args)
@@ -213,7 +215,6 @@ def _labelled(hook: Callable[[pulumi.ResourceHookArgs], Any]) -> Callable[[pulum
                 raise
             raise errors.DeclaredAtError(where=where, message=str(err)) from err
 
-    labelled.__doc__, labelled.__name__ = hook.__doc__, hook.__name__
     return labelled
 
 
