@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import AwsError
-from .limits import NON_DETACHABLE_POLICY_IDS, limits_for
+from .limits import CONTENT_LIMITS, NON_DETACHABLE_POLICY_IDS, limits_for
 
 if TYPE_CHECKING:
     from moto.organizations.models import (
@@ -87,10 +87,30 @@ def check_list_policies_for_target(
     return found if isinstance(found, AwsError) else None
 
 
+def check_create_policy(params: Params, backend: OrganizationsBackend) -> AwsError | None:
+    return _content_too_long(params.get("Content"), params.get("Type"))
+
+
+def check_update_policy(params: Params, backend: OrganizationsBackend) -> AwsError | None:
+    # An unknown or malformed policy ID is left to moto; only the content is checked here.
+    policy = find_policy(backend, str(params.get("PolicyId", "")))
+    return _content_too_long(params.get("Content"), policy.type if policy else None)
+
+
+def _content_too_long(content: Any, policy_type: Any) -> AwsError | None:
+    """AWS counts the document's characters, whitespace included, against its type's limit."""
+    limit = CONTENT_LIMITS.get(str(policy_type))
+    if isinstance(content, str) and limit is not None and len(content) > limit:
+        return errors.policy_content_limit()
+    return None
+
+
 CHECKS: Mapping[str, Check] = {
     "AttachPolicy": check_attach_policy,
     "DetachPolicy": check_detach_policy,
     "ListPoliciesForTarget": check_list_policies_for_target,
+    "CreatePolicy": check_create_policy,
+    "UpdatePolicy": check_update_policy,
 }
 
 

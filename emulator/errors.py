@@ -23,6 +23,7 @@ StartResponse = Callable[..., Any]
 # ConstraintViolationException reasons (ConstraintViolationExceptionReason in the model).
 MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED = "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
 MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED = "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
+POLICY_CONTENT_LIMIT_EXCEEDED = "POLICY_CONTENT_LIMIT_EXCEEDED"
 # InvalidInputException reasons (InvalidInputExceptionReason in the model).
 INPUT_REQUIRED = "INPUT_REQUIRED"
 INVALID_PATTERN_TARGET_ID = "INVALID_PATTERN_TARGET_ID"
@@ -84,6 +85,15 @@ def max_attachment_limit() -> AwsError:
         "ConstraintViolationException",
         "You have attached the maximum number of policies to the specified target.",
         fields={"Reason": MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED},
+    )
+
+
+def policy_content_limit() -> AwsError:
+    """CreatePolicy / UpdatePolicy with a document longer than its type allows."""
+    return AwsError(
+        "ConstraintViolationException",
+        "You have exceeded the maximum policy size.",
+        fields={"Reason": POLICY_CONTENT_LIMIT_EXCEEDED},
     )
 
 

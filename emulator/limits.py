@@ -64,3 +64,20 @@ NON_DETACHABLE_POLICY_IDS: frozenset[str] = frozenset(
 def limits_for(policy_type: str) -> AttachmentLimits:
     """The per-target limits for ``policy_type``; unknown or new types get DEFAULT_LIMITS."""
     return LIMITS.get(policy_type, DEFAULT_LIMITS)
+
+
+#: The most characters a policy document of each type may have, whitespace included
+#: (AWS Organizations user guide, "Quotas": maximum size of a policy document). Types the
+#: guide gives no number for are not limited here.
+CONTENT_LIMITS: Mapping[str, int] = MappingProxyType(
+    {
+        SERVICE_CONTROL_POLICY: 5_120,
+        RESOURCE_CONTROL_POLICY: 5_120,
+        "DECLARATIVE_POLICY_EC2": 10_000,
+        "BACKUP_POLICY": 10_000,
+        "TAG_POLICY": 10_000,
+        "CHATBOT_POLICY": 10_000,
+        "AISERVICES_OPT_OUT_POLICY": 2_500,
+        "SECURITYHUB_POLICY": 10_000,
+    }
+)

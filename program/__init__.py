@@ -10,6 +10,7 @@ from .errors import (
     ConfigError,
     NameNotFoundError,
     OrganizationLookupError,
+    PolicyTypeNotEnabledError,
     ProgramError,
 )
 from .stack import run
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigError",
     "NameNotFoundError",
     "OrganizationLookupError",
+    "PolicyTypeNotEnabledError",
     "ProgramError",
     "run",
 ]

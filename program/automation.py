@@ -25,16 +25,70 @@ from typing import Any, Optional
 
 import yaml
 from pulumi import automation as auto
+from pulumi.automation import _server
+from pulumi.automation import _stack as _stack_module
 
 from .stack import PROJECT_DIR, run
 
 PROJECT_NAME = "org-policies"
 #: The oldest CLI with resource hooks (before_delete on dry run).
 MIN_CLI_VERSION = (3, 182, 0)
+#: The SDK's error for a registration pending when the engine shut the monitor down
+#: (pulumi.runtime.settings.grpc_error_to_exception).
+MONITOR_TERMINATED = "Resource monitor has terminated, shutting down"
 
 
 class CliMissingError(RuntimeError):
     """Raised when no usable ``pulumi`` CLI is on PATH."""
+
+
+class _ReportedOnceLanguageServer(_server.LanguageServer):
+    """The SDK's inline-program language server, answering a failed run with
+    ``bail`` instead of ``error``.
+
+    The SDK's server logs a failed program's message as an error and *also*
+    returns it as the run's error, which the engine prints a second time as
+    "an unhandled error occurred: ..." (and counts as a second error). Every
+    path of its ``Run`` that sets ``error`` has logged that message already,
+    which is what ``RunResponse.bail`` means: reported, stop, print nothing
+    more. The vendor's own Python language host does the same for a
+    ``RunError`` (exit code 32).
+    """
+
+    def Run(self, request: Any, context: Any) -> Any:
+        saved = _server.log
+        _server.log = _QuietShutdownLog(saved)
+        try:
+            result = super().Run(request, context)
+        finally:
+            _server.log = saved
+        if result.error:
+            result.error, result.bail = "", True
+        return result
+
+
+class _QuietShutdownLog:
+    """``pulumi.log`` for the inline server, minus the "monitor has terminated"
+    error: the engine closes the monitor because it already reported a failure
+    (a refused check, say), and the SDK turns the program's pending
+    registrations into one more error for the stack. The SDK's own server means
+    to stay silent then (it logs a raw UNAVAILABLE at debug level)."""
+
+    def __init__(self, log: Any) -> None:
+        self._log = log
+
+    def error(self, msg: str, *args: Any, **kwargs: Any) -> None:
+        if msg == MONITOR_TERMINATED:
+            self._log.debug(msg)
+        else:
+            self._log.error(msg, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._log, name)
+
+
+# Stack.up/preview/destroy build their server from this module-level name on each call.
+_stack_module.LanguageServer = _ReportedOnceLanguageServer
 
 
 def cli_version() -> Optional[tuple[int, int, int]]:

@@ -41,7 +41,7 @@ import difflib
 import functools
 import posixpath
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NoReturn, Optional
 
@@ -52,8 +52,20 @@ from .errors import ConfigError
 NAMESPACE = "org-policies"
 POLICIES = "policies"
 ATTACHMENTS = "attachments"
+ALLOW_EMPTY = "allowEmpty"
+MAX_REMOVALS = "maxRemovals"
 POLICIES_KEY = f"{NAMESPACE}:{POLICIES}"
 ATTACHMENTS_KEY = f"{NAMESPACE}:{ATTACHMENTS}"
+ALLOW_EMPTY_KEY = f"{NAMESPACE}:{ALLOW_EMPTY}"
+MAX_REMOVALS_KEY = f"{NAMESPACE}:{MAX_REMOVALS}"
+#: Every key of the namespace this program reads.
+KNOWN_KEYS = (POLICIES, ATTACHMENTS, ALLOW_EMPTY, MAX_REMOVALS)
+#: Namespaces whose near-misses are typos: the program's and the provider's retry settings.
+OWN_NAMESPACES = (NAMESPACE, "policyAttachment")
+
+#: How many attachments one update may remove from the program before the guard
+#: refuses (``org-policies:maxRemovals`` changes it; see README "Removing attachments").
+DEFAULT_MAX_REMOVALS = 5
 
 DEFAULT_POLICY_TYPE = "SERVICE_CONTROL_POLICY"
 ROOT_NAME = "Root"
@@ -144,6 +156,8 @@ class ProgramConfig:
 
     policies: tuple[PolicySpec, ...] = ()
     attachments: tuple[TargetEntry, ...] = ()
+    allow_empty: bool = False  # org-policies:allowEmpty: an empty attachments map is meant
+    max_removals: int = DEFAULT_MAX_REMOVALS
 
     def policy(self, name: str) -> PolicySpec:
         """The stack policy called ``name`` (KeyError if none)."""
@@ -167,31 +181,75 @@ def parse_config(
     policies: Any,
     attachments: Any,
     *,
+    allow_empty: Any = None,
+    max_removals: Any = None,
     policy_types: Optional[Collection[str]] = None,
 ) -> ProgramConfig:
-    """Check the raw values of ``org-policies:policies`` and
-    ``org-policies:attachments`` (``None`` when unset) and return them typed.
+    """Check the raw values of ``org-policies:policies``,
+    ``org-policies:attachments``, ``org-policies:allowEmpty`` and
+    ``org-policies:maxRemovals`` (``None`` when unset) and return them typed.
 
+    ``attachments`` is required, and an empty mapping only with ``allow_empty``
+    true: a stack that declares nothing detaches everything it attached, so
+    that must be said on purpose, never follow from a missing or misspelt key.
     ``policy_types`` is the set of valid policy types (default:
     :func:`known_policy_types`). Raises ConfigError for the first problem.
     """
+    allowed = _parse_flag(ALLOW_EMPTY_KEY, allow_empty)
+    limit = _parse_count(MAX_REMOVALS_KEY, max_removals, DEFAULT_MAX_REMOVALS)
     types = frozenset(policy_types or known_policy_types())
     specs = _parse_policies(policies, types)
     stack_names = frozenset(spec.name for spec in specs)
-    return ProgramConfig(policies=specs, attachments=_parse_attachments(attachments, stack_names, types))
+    return ProgramConfig(policies=specs, attachments=_parse_attachments(attachments, stack_names, allowed, types),
+                         allow_empty=allowed, max_removals=limit)
 
 
 def check_keys(keys: Iterable[str]) -> None:
-    """Refuse config keys of this namespace that the program does not read (a
-    typo would otherwise silently declare nothing, and plan to detach it all)."""
-    known = (POLICIES, ATTACHMENTS)
+    """Refuse config keys this program would silently ignore: an unknown key of
+    its namespace, or any key of a namespace close to one it reads
+    (``org-policy:attachments``, ``orgPolicies:…``, ``policyattachment:…``). A
+    misspelt attachments key would otherwise declare nothing."""
     for key in sorted(keys):
         namespace, _, name = key.partition(":")
-        if namespace == NAMESPACE and name not in known:
-            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if namespace == NAMESPACE and name not in KNOWN_KEYS:
+            close = difflib.get_close_matches(name, KNOWN_KEYS, n=1, cutoff=0.6)
             fix = (f"did you mean {NAMESPACE}:{close[0]}?" if close
-                   else f"the keys this program reads are {POLICIES_KEY} and {ATTACHMENTS_KEY}")
+                   else "the keys this program reads are "
+                        + ", ".join(f"{NAMESPACE}:{known}" for known in KNOWN_KEYS))
             _fail(key, "unknown config key", f"Rename or remove it: {fix}")
+        meant = _namespace_meant(namespace)
+        if meant is not None:
+            _fail(key, f"unknown config namespace {namespace!r}, which this program never reads",
+                  f"Rename the key to {meant}:{name} (namespaces are case-sensitive)")
+
+
+def _namespace_meant(namespace: str) -> Optional[str]:
+    """The namespace of OWN_NAMESPACES that ``namespace`` misspells, if any."""
+    if namespace in OWN_NAMESPACES:
+        return None
+    squashed = re.sub(r"[^a-z0-9]", "", namespace.lower())
+    for own in OWN_NAMESPACES:
+        target = re.sub(r"[^a-z0-9]", "", own.lower())
+        if squashed == target or difflib.SequenceMatcher(None, squashed, target).ratio() >= 0.8:
+            return own
+    return None
+
+
+def _parse_flag(key: str, raw: Any) -> bool:
+    if raw is None:
+        return False
+    if not isinstance(raw, bool):
+        _fail(key, f"must be true or false, not {raw!r}", f"Write {key}: true (unquoted)")
+    return raw
+
+
+def _parse_count(key: str, raw: Any, default: int) -> int:
+    if raw is None:
+        return default
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        _fail(key, f"must be a whole number, 0 or more, not {raw!r}",
+              f"Write e.g. {key}: 20 (the default is {default})")
+    return raw
 
 
 # -- policies ----------------------------------------------------------------------
@@ -242,13 +300,24 @@ def _parse_policy(name: Any, value: Any, policy_types: frozenset[str]) -> Policy
 # -- attachments -------------------------------------------------------------------
 
 
-def _parse_attachments(raw: Any, stack_names: frozenset[str],
+_DECLARE_NONE = (f"To manage no attachment on purpose (`pulumi up` then detaches every policy "
+                 f"this stack attached), write {ATTACHMENTS_KEY}: {{}} and {ALLOW_EMPTY_KEY}: true")
+
+
+def _parse_attachments(raw: Any, stack_names: frozenset[str], allow_empty: bool,
                        policy_types: frozenset[str] = frozenset()) -> tuple[TargetEntry, ...]:
-    if raw is None:
-        return ()
+    if raw is None or raw == "":
+        problem = "is not set" if raw is None else "has no value"
+        _fail(ATTACHMENTS_KEY, f"{problem}, so this stack would declare no attachment and "
+              "remove every one it manages",
+              f"Check the key's spelling in the stack config, and list target -> policies "
+              f"({_ATTACHMENTS_EXAMPLE}). {_DECLARE_NONE}")
     if not isinstance(raw, dict):
         _fail(ATTACHMENTS_KEY, f"must be a mapping of target -> list of policies, not {_kind_of(raw)}",
               f"Write {_ATTACHMENTS_EXAMPLE}")
+    if not raw and not allow_empty:
+        _fail(ATTACHMENTS_KEY, "is empty, so this stack would remove every attachment it manages",
+              f"List target -> policies ({_ATTACHMENTS_EXAMPLE}). {_DECLARE_NONE}")
     return tuple(_parse_entry(key, value, stack_names, policy_types) for key, value in raw.items())
 
 
@@ -335,8 +404,11 @@ def _target_ref(where: str, key: Any) -> TargetRef:
                   "Write the path as Root/<OU>/<child OU>, without doubled or trailing '/'")
         return TargetRef(key, OU_PATH)
     if OU_SEPARATOR in key:
-        _fail(where, "an OU path must start at the root",
-              f"Write {ROOT_NAME}/{key.strip(OU_SEPARATOR)} (account names with '/' must be given by ID)")
+        head, _, rest = key.strip(OU_SEPARATOR).partition(OU_SEPARATOR)
+        path = f"{ROOT_NAME}/{rest}" if head.lower() == ROOT_NAME.lower() and rest else \
+            f"{ROOT_NAME}/{key.strip(OU_SEPARATOR)}"
+        _fail(where, f"an OU path must start at the root, written {ROOT_NAME!r}",
+              f"Write {path} (account names with '/' must be given by ID)")
     return TargetRef(key, ACCOUNT_NAME)
 
 
@@ -387,7 +459,7 @@ def _refuse_unknown_keys(where: str, mapping: dict[Any, Any], allowed: tuple[str
 
 
 def _fail(where: str, problem: str, fix: str) -> NoReturn:
-    raise ConfigError(where=where, problem=problem, fix=fix.rstrip(".") + ".")
+    raise ConfigError(where=where, problem=problem, fix=fix if fix.endswith(("?", ".")) else fix + ".")
 
 
 def _quote(value: Any) -> str:
@@ -398,3 +470,28 @@ def _kind_of(value: Any) -> str:
     names = {str: "a string", list: "a list", dict: "a mapping", bool: "a boolean",
              int: "a number", float: "a number", type(None): "empty"}
     return names.get(type(value), type(value).__name__)
+
+
+# -- the provider's retry settings -----------------------------------------------------
+
+#: ``policyAttachment:*`` keys (read by provider.retry.retry_from_config) and what each accepts.
+RETRY_SETTINGS = {
+    "maxAttempts": "a whole number from 1 to 50 (default 7)",
+    "baseDelay": "a number of seconds greater than 0, e.g. 2 or 0.5 (default 2)",
+    "maxDelay": "a number of seconds greater than 0 (default 20)",
+}
+
+
+def check_retry_settings(get: Callable[[str], Any]) -> None:
+    """Refuse a bad ``policyAttachment:*`` retry setting once, at program start,
+    naming the key and what it accepts (the provider would otherwise fail each
+    resource with a traceback). The provider's own reader decides what is valid."""
+    from provider.retry import CONFIG_NAMESPACE, retry_from_config
+
+    for name, accepted in RETRY_SETTINGS.items():
+        key = f"{CONFIG_NAMESPACE}:{name}"
+        try:
+            retry_from_config(lambda asked, key=key: get(key) if asked == key else None)
+        except ValueError:
+            _fail(key, f"must be {accepted}, not {get(key)!r}",
+                  f"Fix it (pulumi config set {key} <value>) or remove it to use the default")

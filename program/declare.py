@@ -94,14 +94,22 @@ def declare_exclusive(plan: Sequence[PlannedExclusive],
 
 
 def declare(specs: Sequence[PolicySpec], documents: Mapping[str, str],
-            plan: Sequence[PlannedAttachment], exclusive: Sequence[PlannedExclusive] = ()) -> None:
-    """Register the policies, then the attachments and exclusive sets, and export
-    the summary (``attachments``: target -> policies as written in the config;
-    ``policies``: name -> ID of each policy this stack creates, when there are some)."""
+            plan: Sequence[PlannedAttachment], exclusive: Sequence[PlannedExclusive] = ()) -> dict[str, Any]:
+    """Register the policies, then the attachments and exclusive sets; returns
+    ``{name: ID output}`` of each policy this stack creates, sorted by name."""
     stack_policy_ids = declare_policies(specs, documents)
     expect_new_policies(specs, documents, plan)
     declare_attachments(plan, stack_policy_ids)
     declare_exclusive(exclusive, stack_policy_ids)
+    return dict(sorted(stack_policy_ids.items()))
+
+
+def export(plan: Sequence[PlannedAttachment], exclusive: Sequence[PlannedExclusive], policy_ids: Any,
+           creates_policies: bool) -> None:
+    """Export the summary: ``attachments`` (target -> policies as written in the
+    config, exclusive sets included) and, when the stack creates policies,
+    ``policies`` (name -> ID). Exports must be made while the program runs, not
+    in an ``apply``."""
     pulumi.export("attachments", summary(tuple(plan), tuple(exclusive)))
-    if stack_policy_ids:
-        pulumi.export("policies", dict(sorted(stack_policy_ids.items())))
+    if creates_policies:
+        pulumi.export("policies", policy_ids)

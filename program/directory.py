@@ -44,7 +44,7 @@ from .config import (
     PolicyRef,
     TargetRef,
 )
-from .errors import AmbiguousNameError, NameNotFoundError, OrganizationLookupError
+from .errors import AmbiguousNameError, NameNotFoundError, OrganizationLookupError, PolicyTypeNotEnabledError
 
 T = TypeVar("T")
 
@@ -141,7 +141,9 @@ class Directory:
             raise NameNotFoundError(
                 kind="account", name=name,
                 candidates=close_matches(name, (a.name for a in accounts)),
-                hint=("Give the account's name as AWS shows it, or its 12-digit ID; an OU is "
+                hint=(f"The organization's root is written {ROOT_NAME} (capital R)."
+                      if name.lower() == ROOT_NAME.lower() else
+                      "Give the account's name as AWS shows it, or its 12-digit ID; an OU is "
                       f"written as its path from the root ({ROOT_NAME}/Workloads/Prod)."),
             )
         if len(matches) > 1:
@@ -156,6 +158,7 @@ class Directory:
         found = [p for policy_type in types for p in self.policies(policy_type)]
         matches = [p for p in found if p.name == name]
         if not matches:
+            self._refuse_if_type_disabled(name, types)
             hint = "Give the policy's name as AWS shows it, or its ID (p-...)."
             if name.startswith("p-"):
                 hint = f"It is not a policy ID either: {ids.POLICY_ID_HINT}."
@@ -168,6 +171,20 @@ class Directory:
             raise AmbiguousNameError(kind="policy", name=name, plural="policies",
                                      matches=tuple(f"{p.id} ({p.type})" for p in matches))
         return matches[0]
+
+    def _refuse_if_type_disabled(self, name: str, enabled: list[str]) -> None:
+        """Raise PolicyTypeNotEnabledError when ``name`` is a policy of a type
+        not enabled on the root (asked only on this failure path: one
+        ListPolicies per other type botocore knows)."""
+        from .config import known_policy_types
+
+        for policy_type in sorted(known_policy_types() - set(enabled)):
+            try:
+                policies = self.policies(policy_type)
+            except OrganizationLookupError:
+                continue  # a type this organization or endpoint does not support
+            if any(p.name == name for p in policies):
+                raise PolicyTypeNotEnabledError(name=name, policy_type=policy_type, root_id=self.root().id)
 
     # -- listings (paginated, asked once) --------------------------------------------
 

@@ -3,6 +3,8 @@ preview time (before any resource is registered).
 
 A document is sent to AWS minified: whitespace counts against the size limits
 of policy documents, and reformatting the file then changes nothing in AWS.
+The minified document is then checked against its type's size limit, counted
+in characters as AWS counts them (:data:`CONTENT_LIMITS`).
 """
 
 from __future__ import annotations
@@ -14,13 +16,29 @@ from pathlib import Path
 from .config import POLICIES_KEY, PolicySpec
 from .errors import ConfigError
 
+#: The most characters AWS accepts in a policy document of each type, whitespace
+#: included (AWS Organizations user guide, "Quotas for AWS Organizations": maximum
+#: size of a policy document). A type the guide gives no number for (newer ones)
+#: is not checked here: AWS's answer at apply time stays authoritative.
+CONTENT_LIMITS = {
+    "SERVICE_CONTROL_POLICY": 5_120,
+    "RESOURCE_CONTROL_POLICY": 5_120,
+    "DECLARATIVE_POLICY_EC2": 10_000,
+    "BACKUP_POLICY": 10_000,
+    "TAG_POLICY": 10_000,
+    "CHATBOT_POLICY": 10_000,
+    "AISERVICES_OPT_OUT_POLICY": 2_500,
+    "SECURITYHUB_POLICY": 10_000,
+}
+
 
 def load_documents(specs: Iterable[PolicySpec], project_dir: Path) -> dict[str, str]:
     """``{policy name: minified JSON document}`` for each spec, its ``file``
     read relative to ``project_dir``.
 
     Raises ConfigError naming the config key, the policy and the file when the
-    file is missing or unreadable, is not JSON, or is not a JSON object.
+    file is missing or unreadable, is not JSON, is not a JSON object, or is
+    longer than its type's limit once minified.
     """
     return {spec.name: _load(spec, project_dir) for spec in specs}
 
@@ -47,4 +65,13 @@ def _load(spec: PolicySpec, project_dir: Path) -> str:
     if not isinstance(document, dict):
         raise ConfigError(where=where, problem="the JSON is not an object",
                           fix='Write a policy document: {"Version": "2012-10-17", "Statement": [...]}.')
-    return json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    minified = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    limit = CONTENT_LIMITS.get(spec.type)
+    if limit is not None and len(minified) > limit:
+        raise ConfigError(where=where,
+                          problem=f"the document is {len(minified):,} characters once minified (the "
+                                  f"file has {len(text):,}), and AWS allows at most {limit:,} for a "
+                                  f"{spec.type}",
+                          fix="Shorten it (fewer or wildcarded actions, shorter Sids) or split it "
+                              "into several policies; whitespace is already removed.")
+    return minified

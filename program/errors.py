@@ -85,6 +85,21 @@ class AmbiguousNameError(ProgramError):
                 "listed": ", ".join(fields["matches"])}
 
 
+class PolicyTypeNotEnabledError(ProgramError):
+    """Raised when a policy named in the config exists, but its type is not
+    enabled on the organization's root (so it can be attached to nothing)."""
+
+    fmt = ("{where}policy {name!r} is a {policy_type}, and policies of that type are not enabled "
+           "in this organization. Enable the type first: aws organizations enable-policy-type "
+           "--root-id {root_id} --policy-type {policy_type}.")
+
+    def __init__(self, *, name: str, policy_type: str, root_id: str, where: str = "") -> None:
+        super().__init__(name=name, policy_type=policy_type, root_id=root_id, where=where)
+
+    def describe(self, fields: dict[str, Any]) -> dict[str, Any]:
+        return {**fields, "where": _prefix(fields["where"])}
+
+
 class OrganizationLookupError(ProgramError):
     """Raised when AWS Organizations cannot be asked to resolve the config's
     names (access denied, no credentials, endpoint unreachable, ...)."""
@@ -98,7 +113,8 @@ class OrganizationLookupError(ProgramError):
         super().__init__(what=what, reason=reason, where=where)
 
     def describe(self, fields: dict[str, Any]) -> dict[str, Any]:
-        return {**fields, "where": _prefix(fields["where"])}
+        # The reason is often a whole sentence of its own: no doubled full stop.
+        return {**fields, "where": _prefix(fields["where"]), "reason": fields["reason"].rstrip(".")}
 
 
 def _prefix(where: str) -> str:

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Optional, Protocol
 
-from .config import ATTACHMENTS_KEY, STACK_POLICY, AttachmentItem, PolicyRef, ProgramConfig, TargetRef
-from .errors import ConfigError, ProgramError
+from .config import ATTACHMENTS_KEY, STACK_POLICY, AttachmentItem, PolicyRef, ProgramConfig, TargetEntry, TargetRef
+from .errors import AmbiguousNameError, ConfigError, NameNotFoundError, PolicyTypeNotEnabledError, ProgramError
 
 NAME_SEPARATOR = "/"
 
@@ -76,30 +76,50 @@ def resource_name(target_id: str, policy_key: str) -> str:
     return f"{target_id}{NAME_SEPARATOR}{policy_key}"
 
 
-def plan_attachments(config: ProgramConfig, resolver: Resolver) -> tuple[PlannedAttachment, ...]:
+@dataclass(frozen=True)
+class Unresolved:
+    """A config entry (a target key, or one item) whose name resolves to
+    nothing, to several things, or to a policy of a type not enabled, in the
+    organization as it is now."""
+
+    label: str  # the entry as written: "Root/Sandbox", or "Root/Sandbox: DenyRootUser"
+    message: str  # what is wrong, what the stack may still hold for it, what to do
+
+
+def plan_attachments(config: ProgramConfig, resolver: Resolver, *,
+                     unresolved: Optional[list[Unresolved]] = None) -> tuple[PlannedAttachment, ...]:
     """Every (target, policy) pair of the config, resolved, sorted by resource
     name; the items an exclusive target owns are left to :func:`plan_targets`.
 
     Raises the resolver's NameNotFoundError / AmbiguousNameError /
     OrganizationLookupError with the config key and entry added, and
-    ConfigError for two entries that turn out to be the same.
+    ConfigError for two entries that turn out to be the same. Given an
+    ``unresolved`` list, a name that matches nothing or several things (or a
+    policy whose type is disabled) is appended to it instead (its entry or item
+    left out of the plan), with the way forward; lookup failures still raise.
     """
-    return plan_targets(config, resolver)[0]
+    return plan_targets(config, resolver, unresolved=unresolved)[0]
 
 
-def plan_targets(config: ProgramConfig, resolver: Resolver
+def plan_targets(config: ProgramConfig, resolver: Resolver, *, unresolved: Optional[list[Unresolved]] = None
                  ) -> tuple[tuple[PlannedAttachment, ...], tuple[PlannedExclusive, ...]]:
-    """The attachments (as :func:`plan_attachments`) and the exclusive sets:
-    one per (exclusive target, type in its ``exclusive_types``), holding the
-    listed policies of that type (possibly none), sorted by resource name.
-    Items of other types on an exclusive target stay attachments."""
+    """The attachments (as :func:`plan_attachments`, ``unresolved`` too) and the
+    exclusive sets: one per (exclusive target, type in its ``exclusive_types``),
+    holding the listed policies of that type (possibly none), sorted by resource
+    name. Items of other types on an exclusive target stay attachments."""
     planned: list[PlannedAttachment] = []
     exclusive: list[PlannedExclusive] = []
     targets: dict[str, str] = {}  # target ID -> the key that named it first
     exclusive_ids: set[str] = set()
     for entry in config.attachments:
         where = f'{ATTACHMENTS_KEY}, target "{entry.target.text}"'
-        target_id = _resolve(where, lambda: resolver.target_id(entry.target))
+        try:
+            target_id = _resolve(where, lambda: resolver.target_id(entry.target))
+        except (NameNotFoundError, AmbiguousNameError) as err:
+            if unresolved is None:
+                raise
+            unresolved.append(Unresolved(entry.target.text, _vanished_target(err, entry)))
+            continue
         first = targets.setdefault(target_id, entry.target.text)
         if first != entry.target.text:
             exclusive_note = (" An exclusive target and a list for the same target would undo each "
@@ -115,7 +135,14 @@ def plan_targets(config: ProgramConfig, resolver: Resolver
         for item in entry.items:
             at = f'{where}, item {item.position} ("{item.policy.text}")'
             stack = item.policy.text if item.policy.kind == STACK_POLICY else None
-            policy_id = None if stack else _resolve(at, lambda: resolver.policy_id(item.policy))
+            try:
+                policy_id = None if stack else _resolve(at, lambda: resolver.policy_id(item.policy))
+            except (NameNotFoundError, AmbiguousNameError, PolicyTypeNotEnabledError) as err:
+                if unresolved is None:
+                    raise
+                unresolved.append(Unresolved(f"{entry.target.text}: {item.policy.text}",
+                                             _vanished_policy(err, item.position, entry.target.text)))
+                continue
             key = stack or policy_id or ""
             seen = policies.setdefault(key, (item.position, item.policy.text))
             if seen[0] != item.position:
@@ -178,6 +205,29 @@ def summary(plan: tuple[PlannedAttachment, ...],
     for owned in exclusive:
         by_target.setdefault(owned.target_label, []).extend(p.label for p in owned.policies)
     return {target: sorted(by_target[target]) for target in sorted(by_target)}
+
+
+_DESTROY_NOTE = "`pulumi destroy --run-program` works without this change."
+
+
+def _vanished_target(err: ProgramError, entry: TargetEntry) -> str:
+    if not isinstance(err, NameNotFoundError):  # ambiguous: the message says to use the ID
+        return f"{err} {_DESTROY_NOTE}"
+    listed = ", ".join(item.policy.text for item in entry.items)
+    return (f"{err} If an earlier `pulumi up` applied this entry, the stack still holds its "
+            f"attachments ({listed}). If {entry.target.text} was deleted or left the organization, "
+            "remove this entry: its attachments went with it, and `pulumi up` drops them from the "
+            "stack. If it was renamed or moved, write its new name or path, or its ID. "
+            f"{_DESTROY_NOTE}")
+
+
+def _vanished_policy(err: ProgramError, position: int, target: str) -> str:
+    if not isinstance(err, NameNotFoundError):  # ambiguous, or its type disabled: said in err
+        return f"{err} {_DESTROY_NOTE}"
+    return (f"{err} If an earlier `pulumi up` applied this item, the stack still holds that "
+            f"attachment to {target}. If the policy was deleted, remove item {position}: its "
+            "attachments went with it, and `pulumi up` drops them from the stack. If it was "
+            f"renamed, write its new name, or its ID (p-...). {_DESTROY_NOTE}")
 
 
 def _resolve(where: str, fn: Callable[[], str]) -> str:

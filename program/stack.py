@@ -8,14 +8,21 @@ Automation API inline program). Its steps, each a module of this package:
    (:mod:`program.documents`);
 3. resolve names to IDs against the organization (:mod:`program.directory`,
    :mod:`program.plan`);
-4. register the resources (:mod:`program.declare`).
+4. register the resources: first one :class:`~program.unresolved.UnresolvedName`
+   per name that no longer resolves and the
+   :class:`~program.removals.RemovalLimit`, whose checks stop a preview or
+   update (never a destroy) before any change; then the policies and
+   attachments (:mod:`program.declare`).
 
 Steps 2 and 3 raise :class:`~program.errors.ProgramError` subclasses (Pulumi
-``RunError``s, printed without a traceback) before step 4 registers anything.
+``RunError``s, printed without a traceback) before step 4 registers anything;
+a name that matches nothing or several things is the exception (step 4), so
+that ``pulumi destroy --run-program`` never depends on one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,14 +30,31 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 import provider
+from provider import guard
 from provider.guard import stack_config
-from provider.aws import AwsSettings, OrganizationsApi
+from provider.aws import AwsSettings, OrganizationsApi, RootSummary
 
-from .config import ATTACHMENTS, NAMESPACE, POLICIES, ProgramConfig, check_keys, parse_config
-from .declare import declare
+from .config import (
+    ALLOW_EMPTY,
+    ATTACHMENTS,
+    ATTACHMENTS_KEY,
+    MAX_REMOVALS,
+    NAMESPACE,
+    POLICIES,
+    POLICIES_KEY,
+    PolicySpec,
+    ProgramConfig,
+    check_keys,
+    check_retry_settings,
+    parse_config,
+)
+from .declare import declare, export
 from .directory import Directory
 from .documents import load_documents
-from .plan import plan_targets
+from .errors import ConfigError
+from .plan import Unresolved, plan_targets
+from .removals import RemovalLimit
+from .unresolved import UnresolvedName
 
 #: Where Pulumi.yaml is: policy files are relative to it.
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -46,10 +70,41 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     """
     settings = aws_settings()
     provider.register_guard()  # on every run, even one that declares no attachment
+    check_retry_settings(stack_config)
     config = read_config()
     documents = load_documents(config.policies, project_dir or PROJECT_DIR)
-    plan, exclusive = plan_targets(config, Directory(api or OrganizationsApi(settings)))
-    declare(config.policies, documents, plan, exclusive)
+    directory = Directory(api or OrganizationsApi(settings))
+    check_policy_types(config.policies, directory.root)
+    unresolved: list[Unresolved] = []
+    plan, exclusive = plan_targets(config, directory, unresolved=unresolved)
+    guard.label_resources({a.resource_name: f'{ATTACHMENTS_KEY}, target "{a.target_label}", policy '
+                                            f'"{a.policy_label}"' for a in plan})
+    # Checked by the engine before anything else is registered: preview and up stop at
+    # their check, before any change (see program.unresolved and program.removals).
+    checked_first: list[pulumi.CustomResource] = [UnresolvedName(e.label, e.message) for e in unresolved]
+    checked_first.append(RemovalLimit(
+        {**{a.resource_name: f"{a.target_label}: {a.policy_label}" for a in plan if not a.skip_destroy},
+         **{e.resource_name: f"{e.target_label}: exclusive {e.policy_type}" for e in exclusive
+            if not e.skip_destroy}},
+        None if config.allow_empty and not config.attachments else config.max_removals))
+    # The SDK sends registrations concurrently, in no set order; a resource's URN resolves
+    # once the engine has answered its registration, i.e. after its check passed.
+    policy_ids = pulumi.Output.all(*(resource.urn for resource in checked_first)).apply(
+        lambda _: declare(config.policies, documents, plan, exclusive))
+    export(plan, exclusive, policy_ids, bool(config.policies))
+
+
+def check_policy_types(specs: Sequence[PolicySpec], root: Callable[[], RootSummary]) -> None:
+    """Refuse a policy this stack creates whose type is not enabled on the root
+    (AWS would refuse it at apply time). ``root`` is asked only when there are specs."""
+    for spec in specs:
+        summary = root()
+        if spec.type not in summary.enabled_types:
+            raise ConfigError(
+                where=f'{POLICIES_KEY}, policy "{spec.name}"',
+                problem=f"policies of type {spec.type} are not enabled in this organization",
+                fix=f"Enable the type first: aws organizations enable-policy-type --root-id "
+                    f"{summary.id} --policy-type {spec.type}")
 
 
 def aws_settings() -> AwsSettings:
@@ -61,7 +116,9 @@ def read_config() -> ProgramConfig:
     """The ``org-policies:*`` stack config, checked (ConfigError otherwise)."""
     check_keys(_config_keys())
     config = pulumi.Config(NAMESPACE)
-    return parse_config(_structured(config, POLICIES), _structured(config, ATTACHMENTS))
+    return parse_config(_structured(config, POLICIES), _structured(config, ATTACHMENTS),
+                        allow_empty=_structured(config, ALLOW_EMPTY),
+                        max_removals=_structured(config, MAX_REMOVALS))
 
 
 def _structured(config: pulumi.Config, key: str) -> Any:

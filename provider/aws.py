@@ -346,7 +346,7 @@ class OrganizationsApi:
         attached = self._quiet(lambda: self.policies_for_target(target_id, policy_type)) or []
         maximum = limits_for(policy_type).maximum
         return errors.PolicyLimitExceededError(
-            policy_id=policy_id,
+            policy=summary.display if summary else policy_id,
             target_id=target_id,
             count=max(len(attached), maximum) + 1,
             type_label=policy_type_label(policy_type),

@@ -50,15 +50,6 @@ class AlreadyAttachedError(PolicyAttachmentError):
     )
 
 
-class NothingToImportError(PolicyAttachmentError):
-    """Raised when ``import_`` names an attachment that does not exist in AWS."""
-
-    fmt = (
-        "Cannot import {target_id}:{policy_id}: {policy} is not attached to {target_id}. "
-        "Remove the import_ option to attach it instead."
-    )
-
-
 class ImportIdMismatchError(PolicyAttachmentError):
     """Raised when ``import_`` names another attachment than the resource's inputs."""
 
@@ -109,13 +100,21 @@ class PolicyLimitExceededError(PolicyAttachmentError):
     target than AWS allows (5 SCPs)."""
 
     fmt = (
-        "Refusing to attach {policy_id} to {target_id}: the target would carry "
-        "{count} {type_label}s ({attached}), and AWS allows at most {maximum}. "
-        "Pulumi attaches new policies before it detaches removed ones, so swapping one of "
-        "{maximum} needs a free slot: remove a policy from {target_id} in an earlier "
-        "update, or, for a resource whose policy_id or target_id changes (a replace), set "
+        "Refusing to attach {policy} to {target_id}: the target would carry {count} policies "
+        "of type {type_label} ({attached}), and AWS allows at most {maximum}. Pulumi attaches "
+        "new policies before it detaches removed ones, so swapping one of {maximum} needs a "
+        "free slot first. In this project's stack config: remove the policy you are replacing "
+        "from that target in one `pulumi up`, and add the new one in the next. In code: the "
+        "same, or, for a resource whose policy_id or target_id changes (a replace), set "
         "opts=pulumi.ResourceOptions(delete_before_replace=True) on it."
     )
+
+
+class DeclaredAtError(PolicyAttachmentError):
+    """A refusal of the plan-time guard, prefixed with where the program
+    declared the resource (the stack config key and entry)."""
+
+    fmt = "{where}: {message}"
 
 
 class UndetachablePolicyError(PolicyAttachmentError):

@@ -48,7 +48,7 @@ from pulumi.dynamic import (
 )
 
 from . import errors, ids, rules
-from .aws import AwsSettings, PolicySummary, policy_display, policy_type_label, target_kind
+from .aws import AwsSettings, PolicySummary, policy_type_label, target_kind
 from .inputs import SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .ordering import ATTACH, Acceptable, Impossible, Step, given_back, plan_order
 from .resource import _RUNTIME_LOCK, _reported, _Runtime

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -102,6 +103,8 @@ class Ledger:
     owners: dict[Key, str] = field(default_factory=dict)
     #: PolicyAttachments the program declared: target -> {policy ID: resource name}
     declared: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    #: policy ID -> "Name (p-…)" of the attaches approved above, for messages
+    names: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -267,15 +270,45 @@ async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
             (p.id for p in attached), book.attaches[key] | {policy_id}, book.detaches[key]
         )
         if rules.attach_exceeds_maximum(summary.type, after):
+            names = {p.id: p.display for p in attached} | book.names
             raise errors.PolicyLimitExceededError(
-                policy_id=policy_id,
+                policy=summary.display,
                 target_id=target_id,
                 count=len(after),
                 type_label=policy_type_label(summary.type),
-                attached=", ".join(sorted(after - {policy_id})),
+                attached=", ".join(sorted(names.get(p, p) for p in after - {policy_id})),
                 maximum=rules.limits_for(summary.type).maximum,
             )
         book.attaches[key].add(policy_id)
+        book.names[policy_id] = summary.display
+
+
+# -- where a refused resource was declared -------------------------------------------
+
+#: resource name -> where the program declared it (e.g. a config key and entry), this run
+_labels: dict[str, str] = {}
+
+
+def label_resources(labels: Mapping[str, str]) -> None:
+    """Have this run's refusals name where each resource was declared (``labels``:
+    resource name -> e.g. the stack config entry). Call after :func:`register_guard`."""
+    _labels.update(labels)
+
+
+def _labelled(hook: Callable[[pulumi.ResourceHookArgs], Any]) -> Callable[[pulumi.ResourceHookArgs], Any]:
+    """``hook``, its refusals prefixed with where the resource was declared, when known."""
+
+    @functools.wraps(hook)
+    async def labelled(args: pulumi.ResourceHookArgs) -> None:
+        try:
+            await hook(args)
+        except errors.PolicyAttachmentError as err:
+            where = _labels.get(args.name)
+            if where is None:
+                raise
+            raise errors.DeclaredAtError(where=where, message=str(err)) from err
+
+    return labelled
 
 
 async def guard_exclusive_before_create(args: pulumi.ResourceHookArgs) -> None:
@@ -372,9 +405,10 @@ def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
     with _hooks_lock:
         if _hooks is None or monitor is not _hooks_run:
             dry_run = pulumi.ResourceHookOptions(on_dry_run=True)
+            _labels.clear()
             _hooks = (
-                pulumi.ResourceHook(BEFORE_DELETE_HOOK, guard_before_delete, dry_run),
-                pulumi.ResourceHook(BEFORE_CREATE_HOOK, guard_before_create, dry_run),
+                pulumi.ResourceHook(BEFORE_DELETE_HOOK, _labelled(guard_before_delete), dry_run),
+                pulumi.ResourceHook(BEFORE_CREATE_HOOK, _labelled(guard_before_create), dry_run),
             )
             # The delete hook on every run (the engine looks it up by name to delete a
             # set that left the program); the create hook with the first set of the run.

@@ -151,9 +151,8 @@ class PolicyAttachmentProvider(ResourceProvider):
         is_attached = any(p.id == policy_id for p in attached)
         if is_attached and not import_id:
             return [CheckFailure(POLICY_ID, str(errors.AlreadyAttachedError(policy_id=policy_id, target_id=target_id)))]
-        if import_id and not is_attached:
-            return [CheckFailure(IMPORT_ID, str(errors.NothingToImportError(
-                policy_id=policy_id, target_id=target_id, policy=policy.display)))]
+        # import_ and not attached: create attaches it. The flag may stay after the
+        # adoption, so an attachment found missing later is repaired like any other.
         return []
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -172,33 +171,28 @@ class PolicyAttachmentProvider(ResourceProvider):
 
     @_reported
     def create(self, props: dict[str, Any]) -> CreateResult:
-        """Attach, or with ``import_id`` adopt the existing attachment (no AttachPolicy)."""
+        """Attach; with ``import_id``, adopt the attachment if it exists (no
+        AttachPolicy) and attach it otherwise."""
         policy_id, target_id = props[POLICY_ID], props[TARGET_ID]
         rt = self._rt
-        if props.get(IMPORT_ID):
-            policy = self._adopt(policy_id, target_id)
-        else:
-            # Look the policy up first: a lookup failing after the attach would
-            # leave an attachment in AWS that Pulumi does not know about.
-            policy = rt.lookups.policy(policy_id)
-            if policy is None:
-                raise errors.PolicyNotFoundError(policy_id=policy_id)
-            rt.api.attach_policy(policy_id, target_id)
-        outs = _outputs(policy_id, target_id, bool(props.get(SKIP_DESTROY, False)), policy)
-        return CreateResult(ids.attachment_id(target_id, policy_id), outs)
-
-    def _adopt(self, policy_id: str, target_id: str) -> PolicySummary:
-        """The existing attachment's policy; the target's list is asked afresh."""
-        policy = self._rt.lookups.policy(policy_id)  # usually cached by check
+        # Look the policy up first: a lookup failing after the attach would
+        # leave an attachment in AWS that Pulumi does not know about.
+        policy = rt.lookups.policy(policy_id)  # usually cached by check
         if policy is None:
             raise errors.PolicyNotFoundError(policy_id=policy_id)
+        adopted = self._adopt(policy, target_id) if props.get(IMPORT_ID) else None
+        if adopted is None:
+            rt.api.attach_policy(policy_id, target_id)
+        outs = _outputs(policy_id, target_id, bool(props.get(SKIP_DESTROY, False)), adopted or policy)
+        return CreateResult(ids.attachment_id(target_id, policy_id), outs)
+
+    def _adopt(self, policy: PolicySummary, target_id: str) -> Optional[PolicySummary]:
+        """The existing attachment's policy, or None when it is not attached
+        (the target's list is asked afresh)."""
         attached = self._rt.api.policies_for_target(target_id, policy.type)
         if attached is None:
             raise errors.TargetNotFoundError(target_id=target_id, target_kind=target_kind(target_id))
-        found = next((p for p in attached if p.id == policy_id), None)
-        if found is None:
-            raise errors.NothingToImportError(policy_id=policy_id, target_id=target_id, policy=policy.display)
-        return found
+        return next((p for p in attached if p.id == policy.id), None)
 
     @_reported
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -363,8 +357,10 @@ class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="Po
     adopts an existing attachment. The Python SDK's dynamic-provider host
     cannot serve the engine's import read (it sends no ``__provider``), so this
     class takes ``import_`` out of the options and has ``create`` adopt the
-    attachment instead of attaching it: the preview shows a create, the update
-    calls no AttachPolicy, and a missing attachment fails the preview.
+    attachment instead of attaching it: the preview shows a create, and the
+    update calls no AttachPolicy when the attachment exists, or attaches it when
+    it does not (so ``import_`` can stay: an attachment refresh found missing is
+    re-attached). An ``import_`` naming another pair fails the preview.
     """
 
     policy_id: pulumi.Output[str]

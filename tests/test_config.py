@@ -19,6 +19,7 @@ from program.config import (
     PolicySpec,
     TargetRef,
     check_keys,
+    check_retry_settings,
     known_policy_types,
     parse_config,
 )
@@ -57,6 +58,8 @@ BAD = [
     ("OU path not from the root", None, {"Workloads/Prod": ["X"]},
      ['target "Workloads/Prod"', "must start at the root", "Root/Workloads/Prod"]),
     ("OU path with an empty segment", None, {"Root//Prod": ["X"]}, ['target "Root//Prod"', "empty segment"]),
+    ("OU path from a lower-case root", None, {"root/Workloads": ["X"]},
+     ['target "root/Workloads"', "must start at the root, written 'Root'", "Write Root/Workloads ("]),
     ("OU path with a trailing slash", None, {"Root/Workloads/": ["X"]}, ["empty segment"]),
     ("item neither string nor mapping", None, {"Root": [["X"]]}, ['target "Root", item 1', "not a list"]),
     ("item number", None, {"Root": ["X", 7]}, ['target "Root", item 2', "not a number"]),
@@ -160,30 +163,118 @@ def test_good_config_with_every_shape() -> None:
     assert config.policy("Tags").type == "TAG_POLICY"
 
 
-def test_unset_keys_mean_nothing_declared() -> None:
-    config = parse_config(None, None)
-    assert config.policies == () and config.attachments == ()
+# (case, attachments, allowEmpty, message parts): declaring nothing detaches everything the
+# stack attached, so it must be said on purpose, never follow from a missing or misspelt key.
+DECLARES_NOTHING = [
+    ("key missing", None, None, ["org-policies:attachments: is not set", "remove every one it manages",
+                                 "org-policies:allowEmpty: true"]),
+    ("key missing, allowEmpty set", None, True, ["is not set", "spelling"]),
+    ("null value", "", None, ["org-policies:attachments: has no value", "org-policies:allowEmpty: true"]),
+    ("empty map", {}, None, ["org-policies:attachments: is empty", "org-policies:attachments: {} and "
+                                                                  "org-policies:allowEmpty: true"]),
+    ("empty map, allowEmpty false", {}, False, ["is empty"]),
+    ("allowEmpty not a boolean", {}, "yes", ["org-policies:allowEmpty: must be true or false, not 'yes'"]),
+]
+
+
+@pytest.mark.parametrize("case, attachments, allow_empty, parts", DECLARES_NOTHING,
+                         ids=[row[0] for row in DECLARES_NOTHING])
+def test_declaring_nothing_needs_an_empty_map_and_allow_empty(case: str, attachments: Any,
+                                                              allow_empty: Any, parts: list[str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(None, attachments, allow_empty=allow_empty)
+    for part in parts:
+        assert part in str(caught.value), f"{part!r} not in {str(caught.value)!r}"
+
+
+def test_an_empty_map_with_allow_empty_declares_nothing() -> None:
+    config = parse_config(None, {}, allow_empty=True)
+    assert config.policies == () and config.attachments == () and config.allow_empty
+
+
+@pytest.mark.parametrize("raw, expected", [(None, 5), (0, 0), (40, 40)])
+def test_max_removals_is_a_count_with_a_default(raw: Any, expected: int) -> None:
+    assert parse_config(None, {"Root": ["X"]}, max_removals=raw).max_removals == expected
+
+
+@pytest.mark.parametrize("raw", [-1, 2.5, "ten", True])
+def test_max_removals_must_be_a_whole_number(raw: Any) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(None, {"Root": ["X"]}, max_removals=raw)
+    assert "org-policies:maxRemovals: must be a whole number, 0 or more" in str(caught.value)
 
 
 def test_policy_types_come_from_botocore_so_new_types_need_no_code() -> None:
     types = known_policy_types()
     assert {"SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY", "TAG_POLICY"} <= types
-    assert parse_config({"X": {"file": "x.json", "type": "NEW_POLICY"}}, None,
+    assert parse_config({"X": {"file": "x.json", "type": "NEW_POLICY"}}, {}, allow_empty=True,
                         policy_types={"NEW_POLICY"}).policies[0].type == "NEW_POLICY"
 
 
 @pytest.mark.parametrize("keys, parts", [
     ({"org-policies:attachment"}, ["org-policies:attachment:", "unknown config key",
                                    "did you mean org-policies:attachments?"]),
-    ({"org-policies:region"}, ["org-policies:region", "org-policies:policies and org-policies:attachments"]),
+    ({"org-policies:region"}, ["org-policies:region", "org-policies:policies, org-policies:attachments, "
+                               "org-policies:allowEmpty, org-policies:maxRemovals"]),
+    ({"org-policies:allowempty"}, ["did you mean org-policies:allowEmpty?"]),
+    ({"org-policies:attachment"}, ["did you mean org-policies:attachments?"]),
 ])
 def test_unknown_keys_in_the_namespace_are_refused(keys: set[str], parts: list[str]) -> None:
     with pytest.raises(ConfigError) as caught:
         check_keys(keys)
     for part in parts:
         assert part in str(caught.value)
+    assert not str(caught.value).endswith("?.")  # no full stop after a question
 
 
 def test_keys_of_other_namespaces_and_known_keys_pass() -> None:
     check_keys({"aws:region", "policyAttachment:maxAttempts", "org-policies:attachments",
-                "org-policies:policies"})
+                "org-policies:policies", "org-policies:allowEmpty", "org-policies:maxRemovals",
+                "pulumi:tags", "organization:x", "aws-native:region"})
+
+
+# (key as written, the key meant)
+MISSPELT_NAMESPACES = [
+    ("org-policy:attachments", "org-policies:attachments"),
+    ("orgpolicies:attachments", "org-policies:attachments"),
+    ("org_policies:attachments", "org-policies:attachments"),
+    ("Org-Policies:attachments", "org-policies:attachments"),
+    ("org-polices:policies", "org-policies:policies"),
+    ("policyattachment:maxAttempts", "policyAttachment:maxAttempts"),
+    ("policy-attachment:maxDelay", "policyAttachment:maxDelay"),
+]
+
+
+@pytest.mark.parametrize("key, meant", MISSPELT_NAMESPACES, ids=[row[0] for row in MISSPELT_NAMESPACES])
+def test_a_namespace_close_to_the_programs_is_refused_with_the_right_spelling(key: str, meant: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        check_keys({key, "org-policies:attachments"})
+    message = str(caught.value)
+    assert message.startswith(f"{key}: unknown config namespace") and f"Rename the key to {meant}" in message
+
+
+# (case, key, value, accepted values named)
+BAD_RETRY = [
+    ("zero attempts", "maxAttempts", "0", "a whole number from 1 to 50"),
+    ("attempts not a number", "maxAttempts", "abc", "a whole number from 1 to 50"),
+    ("fractional attempts", "maxAttempts", "2.5", "a whole number from 1 to 50"),
+    ("too many attempts", "maxAttempts", "51", "a whole number from 1 to 50"),
+    ("negative delay", "baseDelay", "-1", "a number of seconds greater than 0"),
+    ("delay not a number", "maxDelay", "soon", "a number of seconds greater than 0"),
+]
+
+
+@pytest.mark.parametrize("case, name, value, accepted", BAD_RETRY, ids=[row[0] for row in BAD_RETRY])
+def test_a_bad_retry_setting_is_one_config_error_naming_key_and_accepted_values(
+        case: str, name: str, value: str, accepted: str) -> None:
+    settings = {f"policyAttachment:{name}": value}
+    with pytest.raises(ConfigError) as caught:
+        check_retry_settings(settings.get)
+    message = str(caught.value)
+    assert message.startswith(f"policyAttachment:{name}: must be {accepted}") and f"not {value!r}" in message
+
+
+def test_good_retry_settings_pass() -> None:
+    check_retry_settings({"policyAttachment:maxAttempts": "3", "policyAttachment:baseDelay": "0.5",
+                          "policyAttachment:maxDelay": "10"}.get)
+    check_retry_settings({}.get)

@@ -65,12 +65,12 @@ def test_sample_stack_up_then_nothing_to_change(tmp_path, endpoint, org, orgs_cl
     config = automation.stack_config_file(ROOT / "Pulumi.local.yaml")
     st = automation.open_stack("local", tmp_path, config)
     result = st.up()
-    assert result.summary.resource_changes == {"create": 6}
+    assert result.summary.resource_changes == {"create": 7}  # 5 attachments, the removal limit, the stack
     assert result.outputs["attachments"].value["sandbox-1"] == ["DenyRootUser"]
     assert scps(orgs_client, org["accounts"]["sandbox-1"]) == {"FullAWSAccess", "DenyRootUser"}
     assert changes(endpoint) == {"AttachPolicy": 4}  # DenyLeaveOrganization was adopted, not attached
     endpoint.control.reset_calls()
-    assert st.preview().change_summary == {"same": 6}
+    assert st.preview().change_summary == {"same": 7}
     assert changes(endpoint) == {}
 
 
@@ -100,8 +100,8 @@ def test_the_same_change_with_a_replacement_scp_passes_preview_and_up(tmp_path, 
     st.up()
     orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=sandbox)
     reconfigure(tmp_path, {"sandbox-1": ["RestrictRegions"]})
-    assert st.preview().change_summary == {"create": 1, "delete": 1, "same": 1}
-    assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 1}
+    assert st.preview().change_summary == {"create": 1, "delete": 1, "same": 2}
+    assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 2}
     assert scps(orgs_client, sandbox) == {"RestrictRegions"}
 
 
@@ -132,8 +132,8 @@ def test_preview_fails_before_an_ou_is_left_with_deny_only_scps_and_passes_with_
     assert endpoint.control.calls().get("DescribePolicy") == 1  # DenyRootUser's document, once
 
     reconfigure(tmp_path, {"Root/Sandbox": ["DenyRootUser", "AllowComputeAndStorage"]})
-    assert st.preview().change_summary == {"create": 1, "delete": 1, "same": 2}
-    assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 2}
+    assert st.preview().change_summary == {"create": 1, "delete": 1, "same": 3}
+    assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 3}
     assert scps(orgs_client, sandbox) == {"DenyRootUser", "AllowComputeAndStorage"}
 
 
@@ -143,7 +143,7 @@ def test_refresh_drops_an_attachment_detached_out_of_band(tmp_path, endpoint, or
     orgs_client.detach_policy(PolicyId=org["policies"]["RestrictRegions"], TargetId=org["ous"]["Root/Workloads"])
     result = st.refresh()
     assert result.summary.resource_changes.get("delete") == 1
-    assert st.preview().change_summary == {"create": 1, "same": 2}
+    assert st.preview().change_summary == {"create": 1, "same": 3}
     st.up()
     assert scps(orgs_client, org["ous"]["Root/Workloads"]) == {"FullAWSAccess", "RestrictRegions", "DenyRootUser"}
 
@@ -151,13 +151,13 @@ def test_refresh_drops_an_attachment_detached_out_of_band(tmp_path, endpoint, or
 def test_import_adopts_an_existing_attachment_by_id(tmp_path, endpoint, org, orgs_client):
     root = org["root"]
     st = stack(tmp_path, {root: [{"policy": org["policies"]["DenyLeaveOrganization"], "import": True}]})
-    assert st.up().summary.resource_changes == {"create": 2}  # the stack and the attachment
+    assert st.up().summary.resource_changes == {"create": 3}  # the stack, the removal limit, the attachment
     assert changes(endpoint) == {}
     exported = st.export_stack().deployment["resources"]
     ids = [r.get("id") for r in exported if r["type"].endswith("PolicyAttachment")]
     assert ids == [f"{root}:{org['policies']['DenyLeaveOrganization']}"]
     reconfigure(tmp_path, {root: [org["policies"]["DenyLeaveOrganization"]]})  # the import flag may go
-    assert st.preview().change_summary == {"same": 2}
+    assert st.preview().change_summary == {"same": 3}
 
 
 def test_plain_declaration_of_an_existing_attachment_fails_preview_with_the_import_option(tmp_path, org):
@@ -202,7 +202,7 @@ def test_destroy_needs_run_program_and_then_detaches(tmp_path, endpoint, org, or
     st.up()
     message = failure(st.destroy)
     assert "--run-program" in message
-    assert st.destroy(run_program=True).summary.resource_changes["delete"] == 6
+    assert st.destroy(run_program=True).summary.resource_changes["delete"] == 7
     assert scps(orgs_client, org["accounts"]["sandbox-1"]) == {"FullAWSAccess"}
     assert scps(orgs_client, org["root"]) == {"FullAWSAccess", "DenyLeaveOrganization"}  # skip_destroy
 
@@ -248,3 +248,119 @@ def slot_stack(tmp_path: Path, target: str, policy: str) -> tuple[auto.Stack, di
         project_settings=auto.ProjectSettings(name="guard-e2e", runtime="python"))
     return (auto.create_or_select_stack(stack_name="e2e", project_name="guard-e2e", program=program, opts=options),
             chosen)
+
+
+# -- failing safe ----------------------------------------------------------------------
+
+
+def write_settings(tmp_path: Path, settings: dict[str, Any]) -> None:
+    automation.write_config(tmp_path, "e2e", {"aws:region": "us-east-1", **settings})
+
+
+def test_a_misspelt_missing_or_empty_attachments_key_fails_preview_and_detaches_nothing(
+        tmp_path, endpoint, org, orgs_client):
+    attachments = {"sandbox-1": ["DenyRootUser"], "Root/Workloads": ["RestrictRegions"]}
+    st = stack(tmp_path, attachments)
+    st.up()
+    endpoint.control.reset_calls()
+    # (settings, words the failure must show)
+    for settings, words in [
+        ({"org-policy:attachments": attachments}, ["org-policy:attachments", "org-policies:attachments"]),
+        ({"orgpolicies:attachments": attachments}, ["Rename the key to org-policies:attachments"]),
+        ({"org-policies:attachment": attachments}, ["did you mean org-policies:attachments?"]),
+        ({}, ["org-policies:attachments: is not set", "org-policies:allowEmpty: true"]),
+        ({"org-policies:attachments": None}, ["org-policies:attachments: has no value"]),
+        ({"org-policies:attachments": {}}, ["org-policies:attachments: is empty"]),
+        ({"org-policies:attachments": attachments, "policyAttachment:maxAttempts": "abc"},
+         ["policyAttachment:maxAttempts: must be a whole number from 1 to 50", "not 'abc'"]),
+    ]:
+        write_settings(tmp_path, settings)
+        message = failure(st.preview)
+        for word in words:
+            assert word in message, f"{word!r} not in {message!r}"
+        assert "Traceback" not in message and "an unhandled error occurred" not in message, message
+    assert changes(endpoint) == {}
+    assert scps(orgs_client, org["accounts"]["sandbox-1"]) == {"FullAWSAccess", "DenyRootUser"}
+
+
+def test_removing_more_than_max_removals_needs_a_deliberate_setting(tmp_path, endpoint, org, orgs_client):
+    accounts = ["security-tooling", "prod-app", "dev-app", "sandbox-1"]
+    full = {name: ["DenyRootUser", "RestrictRegions"] for name in accounts}  # 8 attachments
+    st = stack(tmp_path, full)
+    st.up()
+    kept = {"sandbox-1": ["DenyRootUser"]}  # 7 removed, 5 allowed by default
+    write_settings(tmp_path, {"org-policies:attachments": kept})
+    endpoint.control.reset_calls()
+    message = failure(st.preview)
+    assert "This update removes 7 attachments from the stack, more than org-policies:maxRemovals allows (5)" in message
+    assert "dev-app: DenyRootUser" in message and "sandbox-1: RestrictRegions" in message
+    assert "org-policies:maxRemovals: 7" in message
+    assert changes(endpoint) == {}
+    message = failure(st.up)
+    assert "removes 7 attachments" in message and changes(endpoint) == {}
+
+    write_settings(tmp_path, {"org-policies:attachments": kept, "org-policies:maxRemovals": 7})
+    assert st.preview().change_summary == {"delete": 7, "same": 3}
+    # Removals count against what the last update declared: after removing 2, 5 more pass.
+    write_settings(tmp_path, {"org-policies:attachments": {k: v for k, v in full.items() if k != "dev-app"}})
+    assert st.up().summary.resource_changes == {"delete": 2, "same": 8}
+    write_settings(tmp_path, {"org-policies:attachments": kept})
+    assert st.preview().change_summary == {"delete": 5, "same": 3}
+    # Everything, on purpose: an empty map plus allowEmpty lifts the limit.
+    write_settings(tmp_path, {"org-policies:attachments": {}, "org-policies:allowEmpty": True})
+    assert st.up().summary.resource_changes == {"delete": 6, "same": 2}
+    assert all(scps(orgs_client, org["accounts"][name]) == {"FullAWSAccess"} for name in accounts)
+
+
+def test_a_vanished_ou_fails_preview_with_the_way_forward_and_destroy_still_runs(
+        tmp_path, endpoint, org, orgs_client):
+    temp = orgs_client.create_organizational_unit(ParentId=org["root"], Name="Temp")["OrganizationalUnit"]["Id"]
+    st = stack(tmp_path, {"Root/Temp": ["DenyRootUser"], "sandbox-1": ["DenyRootUser"]})
+    st.up()
+    orgs_client.delete_organizational_unit(OrganizationalUnitId=temp)  # by hand, out of band
+    endpoint.control.reset_calls()
+
+    message = failure(st.preview)
+    assert "organizational unit 'Root/Temp' matches nothing" in message
+    assert 'org-policies:attachments, target "Root/Temp"' in message
+    assert "still holds its attachments (DenyRootUser)" in message and "remove this entry" in message
+    assert "Traceback" not in message and changes(endpoint) == {}
+    assert "Resource monitor has terminated" not in message and "1 errored" in message
+    # An update stops at the same check before any change, a new attachment included.
+    reconfigure(tmp_path, {"Root/Temp": ["DenyRootUser"], "sandbox-1": ["DenyRootUser", "RestrictRegions"]})
+    assert "'Root/Temp' matches nothing" in failure(st.up)
+    assert changes(endpoint) == {}
+
+    result = st.destroy(run_program=True)  # needs no name from the config
+    assert result.summary.resource_changes.get("delete") == 4  # 2 attachments, the removal limit, the stack
+    assert not st.export_stack().deployment.get("resources")  # nothing unresolved was ever stored
+    assert scps(orgs_client, org["accounts"]["sandbox-1"]) == {"FullAWSAccess"}
+
+
+def test_import_left_in_config_reattaches_after_refresh_dropped_the_attachment(
+        tmp_path, endpoint, org, orgs_client):
+    deny_leave = org["policies"]["DenyLeaveOrganization"]
+    st = stack(tmp_path, {"Root": [{"policy": "DenyLeaveOrganization", "import": True}]})
+    st.up()
+    assert changes(endpoint) == {}  # adopted
+    orgs_client.detach_policy(PolicyId=deny_leave, TargetId=org["root"])  # drift, by hand
+    assert st.refresh().summary.resource_changes.get("delete") == 1
+    endpoint.control.reset_calls()
+    assert st.up().summary.resource_changes == {"create": 1, "same": 2}
+    assert changes(endpoint) == {"AttachPolicy": 1}
+    assert scps(orgs_client, org["root"]) == {"FullAWSAccess", "DenyLeaveOrganization"}
+
+
+def test_a_sixth_scp_from_config_is_refused_naming_the_entry_and_a_way_out_for_config(
+        tmp_path, endpoint, org, orgs_client, make_scps):
+    target = org["accounts"]["dev-app"]
+    for policy in make_scps(3):
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)  # with FullAWSAccess: 4 SCPs
+    st = stack(tmp_path, {"dev-app": ["DenyRootUser", "RestrictRegions"]})
+    endpoint.control.reset_calls()
+    message = failure(st.preview)
+    assert f'before hook "{CREATE_HOOK}" failed: org-policies:attachments, target "dev-app", policy "' in message
+    assert "would carry 6 policies of type service control policy (SCP)" in message
+    assert "Extra0 (" in message and "SCP)s" not in message
+    assert "remove the policy you are replacing from that target in one `pulumi up`" in message
+    assert changes(endpoint) == {}

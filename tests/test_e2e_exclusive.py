@@ -12,7 +12,7 @@ from pulumi import automation as auto
 
 import provider
 from program import automation
-from tests.test_e2e import changes, failure, reconfigure, scps, stack
+from tests.test_e2e import changes, failure, reconfigure, scps, stack, write_settings
 
 FULL = "FullAWSAccess (p-FullAWSAccess)"
 
@@ -39,23 +39,24 @@ def test_replace_full_aws_access_by_an_allow_list_on_an_ou(tmp_path, endpoint, o
     ou = org["ous"]["Root/Workloads"]
     st = stack(tmp_path, {"Root/Workloads": exclusive("RestrictRegions")})
     preview = st.preview(diff=True)
-    assert preview.change_summary == {"create": 2}  # the stack and the exclusive set
+    assert preview.change_summary == {"create": 3}  # the stack, the removal limit and the exclusive set
     shown = flat(preview.stdout)
     assert f"{ou}/SERVICE_CONTROL_POLICY" in shown and FULL in shown  # target and policy named
 
     endpoint.control.reset_calls()
     result = st.up()
-    assert result.summary.resource_changes == {"create": 2}
+    assert result.summary.resource_changes == {"create": 3}
     assert scps(orgs_client, ou) == {"RestrictRegions"}
     assert changes(endpoint) == {"AttachPolicy": 1, "DetachPolicy": 1}  # attach first, or AWS refuses
     assert result.outputs["attachments"].value == {"Root/Workloads": ["RestrictRegions"]}
 
     endpoint.control.reset_calls()
-    assert st.preview().change_summary == {"same": 2}
+    assert st.preview().change_summary == {"same": 3}
     assert endpoint.control.calls().get("ListPoliciesForTarget") == 1  # one list per exclusive target
     assert changes(endpoint) == {}
 
-    reconfigure(tmp_path, {})  # the target leaves the config: it gets back what the stack found
+    # The target leaves the config (nothing else declared, on purpose): it gets back what the stack found.
+    write_settings(tmp_path, {"org-policies:attachments": {}, "org-policies:allowEmpty": True})
     st.up()
     assert scps(orgs_client, ou) == {"FullAWSAccess"}
 
@@ -68,7 +69,7 @@ def test_swap_at_five_detaches_then_attaches(tmp_path, endpoint, org, orgs_clien
     assert scps(orgs_client, target) == {f"Extra{n}" for n in range(5)}
     reconfigure(tmp_path, {"dev-app": exclusive(*extra[:4], extra[5])})
     preview = st.preview(diff=True)
-    assert preview.change_summary == {"update": 1, "same": 1}
+    assert preview.change_summary == {"update": 1, "same": 2}
     assert f"Extra4 ({extra[4]})" in flat(preview.stdout)
     st.up()
     assert scps(orgs_client, target) == {"Extra0", "Extra1", "Extra2", "Extra3", "Extra5"}
@@ -83,13 +84,13 @@ def test_an_out_of_band_attach_shows_in_refresh_and_preview_and_goes_with_up(tmp
     [state] = [r for r in st.export_stack().deployment["resources"] if r["type"].endswith("ExclusivePolicies")]
     assert state["outputs"]["attached"] == sorted(["p-FullAWSAccess", org["policies"]["RestrictRegions"], deny])
     preview = st.preview(diff=True)
-    assert preview.change_summary == {"update": 1, "same": 1}
+    assert preview.change_summary == {"update": 1, "same": 2}
     assert f"DenyRootUser ({org['policies']['DenyRootUser']})" in flat(preview.stdout)
     endpoint.control.reset_calls()
     st.up()
     assert scps(orgs_client, ou) == {"FullAWSAccess", "RestrictRegions"}
     assert changes(endpoint) == {"DetachPolicy": 1}
-    assert st.preview().change_summary == {"same": 2}
+    assert st.preview().change_summary == {"same": 3}
 
 
 def test_a_declared_set_of_six_is_refused_at_preview(tmp_path, endpoint, org, orgs_client, make_scps):
@@ -164,7 +165,7 @@ def test_handing_a_target_over_to_attachments_needs_skip_destroy_first(tmp_path,
     reconfigure(tmp_path, {"Root/Workloads": exclusive("RestrictRegions", skip_destroy=True)})
     st.up()
     reconfigure(tmp_path, listed)
-    assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 1}
+    assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 2}
     assert scps(orgs_client, ou) == {"RestrictRegions"}  # released as it was, then adopted
 
 

@@ -36,7 +36,8 @@ def scale_org(org: dict[str, Any], orgs_client: Any) -> dict[str, Any]:
 
 
 def config(attachments: dict[str, list[str]]) -> dict[str, Any]:
-    return {"aws:region": "us-east-1", "org-policies:attachments": attachments}
+    # 50 removals in one update are deliberate here: the program's removal limit says so.
+    return {"aws:region": "us-east-1", "org-policies:attachments": attachments, "org-policies:maxRemovals": TARGETS}
 
 
 def every_target(policies: tuple[str, ...] = POLICIES) -> dict[str, list[str]]:
@@ -53,21 +54,23 @@ def test_150_attachments_up_then_previews_that_keep_remove_and_refuse(
         tmp_path, endpoint, scale_org, orgs_client, parallel: Optional[int]) -> None:
     st = automation.open_stack("scale", tmp_path, config(every_target()))
     declared = TARGETS * len(POLICIES)
+    stack_resources = 2  # the stack itself and the program's removal-limit bookkeeping
 
-    assert st.up(parallel=parallel).summary.resource_changes == {"create": declared + 1}
+    assert st.up(parallel=parallel).summary.resource_changes == {"create": declared + stack_resources}
     assert changes(endpoint) == {"AttachPolicy": declared}
     for ou in scale_org["scale_ous"].values():
         assert scp_ids(orgs_client, ou) == {"p-FullAWSAccess", *scale_org["scale_policies"].values()}
 
     endpoint.control.reset_calls()
-    assert st.preview(parallel=parallel).change_summary == {"same": declared + 1}
+    assert st.preview(parallel=parallel).change_summary == {"same": declared + stack_resources}
     assert changes(endpoint) == {}
 
     # 50 removals, one per target: each target keeps three SCPs. The guard lists each
     # target once, whatever the number of attachments in the stack.
     automation.write_config(tmp_path, "scale", config(every_target(POLICIES[:2])))
     endpoint.control.reset_calls()
-    assert st.preview(parallel=parallel).change_summary == {"delete": TARGETS, "same": declared - TARGETS + 1}
+    assert st.preview(parallel=parallel).change_summary == {"delete": TARGETS,
+                                                             "same": declared - TARGETS + stack_resources}
     assert changes(endpoint) == {}
     assert endpoint.control.calls()["ListPoliciesForTarget"] == TARGETS
 

@@ -250,6 +250,45 @@ def test_rcp_reason_and_scp_message_are_aws_words(org: dict[str, Any], orgs_clie
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
+def statement_document(length: int) -> str:
+    """A policy document of exactly ``length`` characters (padding in the Sid)."""
+    empty = '{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Deny","Action":"s3:x","Resource":"*"}]}'
+    return empty.replace('"Sid":""', '"Sid":"' + "x" * (length - len(empty)) + '"')
+
+
+# (case, policy type, document length, refused)
+CONTENT_SIZES = [
+    ("SCP at 5,120", "SERVICE_CONTROL_POLICY", 5_120, False),
+    ("SCP at 5,121", "SERVICE_CONTROL_POLICY", 5_121, True),
+    ("tag policy at 10,000", "TAG_POLICY", 10_000, False),
+    ("tag policy at 10,001", "TAG_POLICY", 10_001, True),
+    ("RCP at 5,121", "RESOURCE_CONTROL_POLICY", 5_121, True),
+]
+
+
+@pytest.mark.parametrize("case, policy_type, length, refused", CONTENT_SIZES, ids=[r[0] for r in CONTENT_SIZES])
+def test_create_and_update_policy_enforce_the_document_size_of_the_type(
+        org: dict[str, Any], orgs_client: Any, case: str, policy_type: str, length: int, refused: bool) -> None:
+    document = statement_document(length)
+    assert len(document) == length
+    created = orgs_client.create_policy(Name="Small", Description="x", Type=policy_type,
+                                        Content=statement_document(200))["Policy"]["PolicySummary"]["Id"]
+    for call in (lambda: orgs_client.create_policy(Name="Big", Description="x", Type=policy_type, Content=document),
+                 lambda: orgs_client.update_policy(PolicyId=created, Content=document)):
+        if not refused:
+            call()
+            continue
+        with pytest.raises(ClientError) as raised:
+            call()
+        assert raised.value.response["Error"]["Code"] == "ConstraintViolationException"
+        assert raised.value.response["Reason"] == "POLICY_CONTENT_LIMIT_EXCEEDED"
+    if refused:  # a refused call changed nothing
+        names = {p["Name"] for p in orgs_client.list_policies(Filter=policy_type)["Policies"]}
+        assert "Big" not in names
+        content = orgs_client.describe_policy(PolicyId=created)["Policy"]["Content"]
+        assert len(content) == 200
+
+
 def test_concurrent_attaches_never_pass_the_maximum(
     org: dict[str, Any], orgs_client: Any, make_client: Any
 ) -> None:

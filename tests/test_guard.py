@@ -9,7 +9,7 @@ import pulumi
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from provider import guard
+from provider import errors as provider_errors, guard
 from provider.aws import OrganizationsApi
 from provider.errors import LastPolicyError, LockoutError, PolicyLimitExceededError, UndetachablePolicyError
 from harness.hooks import create_args, delete_args
@@ -128,7 +128,13 @@ def test_sixth_scp_refused_fifth_allowed(ledger, org, orgs_client, make_scps):
     run(guard.guard_before_create(create_args(extra[3], target)))  # the 5th
     with pytest.raises(PolicyLimitExceededError) as err:
         run(guard.guard_before_create(create_args(org["policies"]["RestrictRegions"], target)))  # a 6th
-    assert "at most 5" in str(err.value) and "delete_before_replace=True" in str(err.value)
+    message = str(err.value)
+    assert message.startswith(f"Refusing to attach RestrictRegions ({org['policies']['RestrictRegions']}) "
+                              f"to {target}: the target would carry 6 policies of type service control "
+                              "policy (SCP) (Extra0 (")
+    assert "Extra3 (" in message and "FullAWSAccess (p-FullAWSAccess)" in message  # named, approved ones too
+    assert "at most 5" in message and "in one `pulumi up`, and add the new one in the next" in message
+    assert "delete_before_replace=True" in message
 
 
 def test_earlier_approvals_already_in_aws_count_once(ledger, org, orgs_client, make_scps):
@@ -356,3 +362,22 @@ def test_an_unknown_policy_without_a_document_is_never_a_lockout(ledger, org, or
     orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=target)
     run(guard.guard_before_create(create_new_args(target, name="not-announced")))
     run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
+
+
+@pytest.mark.parametrize("labels, prefix", [
+    ({"a": 'org-policies:attachments, target "dev-app", policy "RestrictRegions"'},
+     'org-policies:attachments, target "dev-app", policy "RestrictRegions": Refusing to attach'),
+    ({}, "Refusing to attach"),
+], ids=["declared in config", "declared in code"])
+def test_refusals_name_where_the_program_declared_the_resource(ledger, org, orgs_client, make_scps,
+                                                               labels, prefix):
+    target = org["accounts"]["dev-app"]
+    for policy in make_scps(4):
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    args = create_args(org["policies"]["RestrictRegions"], target)
+    guard._labels.clear()
+    guard.label_resources({args.name: label for label in labels.values()})
+    with pytest.raises(provider_errors.PolicyAttachmentError) as err:
+        run(guard._labelled(guard.guard_before_create)(args))
+    assert str(err.value).startswith(prefix)
+    guard._labels.clear()

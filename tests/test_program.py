@@ -25,7 +25,7 @@ import yaml
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
 
 import program
-from program import AmbiguousNameError, ConfigError, NameNotFoundError
+from program import ConfigError
 from provider import guard
 from provider.guard import BEFORE_CREATE_HOOK, BEFORE_DELETE_EXCLUSIVE_HOOK, BEFORE_DELETE_HOOK
 
@@ -155,8 +155,24 @@ def registered_by_last_run() -> list[MockResourceArgs]:
     return LAST_RUN.mocks.resources
 
 
+def registered_before_the_attachments(run: Run, typ: str) -> MockResourceArgs:
+    """The one resource of type ``typ`` the run registered, checked to come before
+    every attachment and policy (the program waits for the engine's answer to it)."""
+    types = [r.typ for r in run.mocks.resources]
+    (found,) = [r for r in run.mocks.resources if r.typ == typ]
+    later = [n for n, t in enumerate(types) if t in (ATTACHMENT, AWS_POLICY)]
+    assert not later or types.index(typ) < min(later), types
+    return found
+
+
 def attachments_config(mapping: dict[str, Any]) -> dict[str, Any]:
     return {"org-policies:attachments": mapping}
+
+
+#: A stack that declares no attachment, on purpose.
+DECLARES_NONE = {"org-policies:attachments": {}, "org-policies:allowEmpty": True}
+UNRESOLVED = "pulumi-python:dynamic/org-policies:UnresolvedName"
+REMOVAL_LIMIT = "pulumi-python:dynamic/org-policies:RemovalLimit"
 
 
 # -- IDs only: no AWS ------------------------------------------------------------------
@@ -183,7 +199,7 @@ def test_the_users_own_hooks_are_kept_once_next_to_the_guards() -> None:
                                   opts=pulumi.ResourceOptions(hooks=pulumi.ResourceHookBinding(
                                       before_delete=[mine], before_create=[mine])))
 
-    run = run_program({}, api=NoAws(), before=declare_with_user_hooks)
+    run = run_program(DECLARES_NONE, api=NoAws(), before=declare_with_user_hooks)
     assert run.monitor.bindings["mine"] == {"before_delete": ["my-audit", BEFORE_DELETE_HOOK],
                                             "before_create": ["my-audit", BEFORE_CREATE_HOOK]}
 
@@ -206,12 +222,22 @@ def test_every_attachment_carries_both_guard_hooks() -> None:
                                               "before_create": [BEFORE_CREATE_HOOK]}
 
 
-@pytest.mark.parametrize("config", [{}, attachments_config(None)], ids=["no key", "null"])
-def test_guard_hooks_are_registered_even_when_nothing_is_declared(config: dict[str, Any]) -> None:
+@pytest.mark.parametrize("config", [{}, attachments_config(None), attachments_config({})],
+                         ids=["no key", "null", "empty map without allowEmpty"])
+def test_guard_hooks_are_registered_even_when_the_config_is_refused(config: dict[str, Any]) -> None:
+    # The engine looks the hooks up by name to delete the attachments that carry them.
+    with pytest.raises(ConfigError) as caught:
+        run_program(config, api=NoAws())
+    assert "org-policies:allowEmpty: true" in str(caught.value)
+    assert registered_by_last_run() == []
+    assert sorted(LAST_RUN.monitor.registered_hooks) == sorted(REGISTERED_HOOKS)
+
+
+def test_guard_hooks_are_registered_when_nothing_is_declared_on_purpose() -> None:
     # A run that no longer declares any attachment must still register the hooks: the
     # engine looks them up by name to delete the attachments that carry them.
-    run = run_program(config, api=NoAws())
-    assert run.mocks.resources == []
+    run = run_program(DECLARES_NONE, api=NoAws())
+    assert [r.typ for r in run.mocks.resources] == [REMOVAL_LIMIT] and run.attachments() == {}
     assert sorted(run.monitor.registered_hooks) == sorted(REGISTERED_HOOKS)
     assert run.exports["attachments"] == {}
 
@@ -248,14 +274,15 @@ def test_reordering_the_config_changes_no_name_or_input() -> None:
 # -- policies this stack creates ----------------------------------------------------------
 
 
-def test_stack_policies_are_created_from_their_file_and_attached_by_their_id() -> None:
+def test_stack_policies_are_created_from_their_file_and_attached_by_their_id(org: dict[str, Any]) -> None:
+    # The only AWS call: ListRoots, for the policy types enabled on the root.
     run = run_program({
         "org-policies:policies": {
             "DenyS3PublicAccessChanges": {"file": "policies/deny-s3-public-access.json",
                                           "description": "Keep S3 Block Public Access on."},
         },
         "org-policies:attachments": {OU: ["DenyS3PublicAccessChanges"]},
-    }, api=NoAws())
+    })
     document = json.loads((ROOT_DIR / "policies/deny-s3-public-access.json").read_text())
     policy = run.of_type(AWS_POLICY)["DenyS3PublicAccessChanges"]
     assert policy["name"] == "DenyS3PublicAccessChanges"
@@ -271,12 +298,39 @@ def test_stack_policies_are_created_from_their_file_and_attached_by_their_id() -
         "DenyS3PublicAccessChanges", "SERVICE_CONTROL_POLICY", policy["content"])}
 
 
-def test_every_policy_file_in_the_repository_is_a_valid_document() -> None:
+def test_every_policy_file_in_the_repository_is_a_valid_document(org: dict[str, Any]) -> None:
     files = sorted(p.relative_to(ROOT_DIR).as_posix() for p in (ROOT_DIR / "policies").glob("*.json"))
     assert files, "policies/ should hold example documents"
-    run = run_program({"org-policies:policies": {
-        Path(f).stem: {"file": f} for f in files}}, api=NoAws())
+    run = run_program({**DECLARES_NONE, "org-policies:policies": {
+        Path(f).stem: {"file": f} for f in files}})
     assert sorted(run.of_type(AWS_POLICY)) == sorted(Path(f).stem for f in files)
+
+
+@pytest.mark.parametrize("policy_type, length", [
+    ("SERVICE_CONTROL_POLICY", 5_120), ("TAG_POLICY", 10_000), ("INSPECTOR_POLICY", 50_000)],
+    ids=["SCP at the limit", "tag policy at the limit", "a type with no published limit"])
+def test_a_document_within_its_types_limit_once_minified_is_accepted(
+        tmp_path: Path, org: dict[str, Any], orgs_client: Any, policy_type: str, length: int) -> None:
+    if policy_type == "INSPECTOR_POLICY":
+        orgs_client.enable_policy_type(RootId=org["root"], PolicyType=policy_type)
+    (tmp_path / "doc.json").write_text(document_of(length, indent=4))  # longer as a file: whitespace
+    run = run_program({"org-policies:policies": {"Doc": {"file": "doc.json", "type": policy_type}},
+                       **DECLARES_NONE}, project_dir=tmp_path)
+    assert len(run.of_type(AWS_POLICY)["Doc"]["content"]) == length
+
+
+def test_a_stack_policy_of_a_type_not_enabled_on_the_root_is_refused_with_the_command(
+        org: dict[str, Any]) -> None:
+    config = {"org-policies:policies": {"Backups": {"file": "policies/deny-s3-public-access.json",
+                                                    "type": "BACKUP_POLICY"}}, **DECLARES_NONE}
+    with pytest.raises(ConfigError) as caught:
+        run_program(config)
+    message = str(caught.value)
+    assert message.startswith('org-policies:policies, policy "Backups": policies of type BACKUP_POLICY '
+                              "are not enabled in this organization")
+    assert (f"aws organizations enable-policy-type --root-id {org['root']} --policy-type BACKUP_POLICY"
+            in message)
+    assert registered_by_last_run() == []
 
 
 def test_pulumi_aws_is_not_imported_without_stack_policies() -> None:
@@ -289,6 +343,17 @@ def test_pulumi_aws_is_not_imported_without_stack_policies() -> None:
 
 BAD_DOCUMENT = {"org-policies:policies": {"Bad": {"file": "bad.json"}},
                 "org-policies:attachments": {OU: ["Bad"]}}
+TAG_DOCUMENT = {"org-policies:policies": {"Bad": {"file": "bad.json", "type": "TAG_POLICY"}},
+                "org-policies:attachments": {OU: ["Bad"]}}
+
+
+def document_of(length: int, indent: int = 0) -> str:
+    """A policy document of ``length`` characters once minified; ``indent`` pads the file."""
+    empty = {"Version": "2012-10-17", "Statement": [{"Sid": "", "Effect": "Deny", "Action": "s3:x",
+                                                     "Resource": "*"}]}
+    padding = length - len(json.dumps(empty, separators=(",", ":")))
+    empty["Statement"][0]["Sid"] = "x" * padding
+    return json.dumps(empty, indent=indent or None)
 
 # (case, config, files in the project dir, error class, message parts)
 REFUSED = [
@@ -307,12 +372,24 @@ REFUSED = [
      ["org-policies:attachment", "did you mean org-policies:attachments?"]),
     ("attachments not JSON", {"org-policies:attachments": "Root"}, {}, ConfigError,
      ["org-policies:attachments", "not a string"]),
+    ("namespace misspelt", {"org-policy:attachments": {OU: ["p-examplepolicy1"]}}, {}, ConfigError,
+     ["org-policy:attachments", "Rename the key to org-policies:attachments"]),
+    ("namespace without dash", {"orgpolicies:attachments": {OU: ["p-examplepolicy1"]}}, {}, ConfigError,
+     ["Rename the key to org-policies:attachments"]),
+    ("bad retry setting", {**attachments_config({OU: ["p-examplepolicy1"]}),
+                           "policyAttachment:maxAttempts": "0"}, {}, ConfigError,
+     ["policyAttachment:maxAttempts: must be a whole number from 1 to 50", "not '0'"]),
     ("missing policy file", {**BAD_DOCUMENT}, {}, ConfigError,
      ["org-policies:policies", 'policy "Bad"', "bad.json", "no such file"]),
     ("invalid JSON", {**BAD_DOCUMENT}, {"bad.json": '{"Version": "2012-10-17",}'}, ConfigError,
      ['policy "Bad"', "bad.json", "not valid JSON", "line 1"]),
     ("JSON not an object", {**BAD_DOCUMENT}, {"bad.json": "[1]"}, ConfigError,
      ['policy "Bad"', "bad.json", "not an object"]),
+    ("SCP over 5,120 characters", {**BAD_DOCUMENT}, {"bad.json": document_of(5_121)}, ConfigError,
+     ['org-policies:policies, policy "Bad", file bad.json', "5,121 characters once minified",
+      "at most 5,120 for a SERVICE_CONTROL_POLICY"]),
+    ("tag policy over 10,000 characters", {**TAG_DOCUMENT}, {"bad.json": document_of(10_001)}, ConfigError,
+     ['policy "Bad"', "10,001 characters", "at most 10,000 for a TAG_POLICY"]),
 ]
 
 
@@ -376,10 +453,6 @@ def test_a_name_and_its_id_give_the_same_resource(org: dict[str, Any]) -> None:
 
 # (case, attachments, error class, message parts)
 UNRESOLVABLE = [
-    ("unknown OU", {"Root/Workloads/Prd": ["DenyRootUser"]}, NameNotFoundError,
-     ['org-policies:attachments, target "Root/Workloads/Prd"', "Root/Workloads/Prod"]),
-    ("unknown policy", {"Root/Sandbox": ["DenyRootUsr"]}, NameNotFoundError,
-     ['target "Root/Sandbox", item 1 ("DenyRootUsr")', "DenyRootUser"]),
     ("two keys for the root", {"Root": ["RestrictRegions"], "r-{root}": ["DenyRootUser"]}, ConfigError,
      ['"Root" and "r-{root}" are the same target', "Merge"]),
     ("a policy by name and by ID", {"sandbox-1": ["DenyRootUser", "{DenyRootUser}"]}, ConfigError,
@@ -387,26 +460,112 @@ UNRESOLVABLE = [
 ]
 
 
+def fill(org: dict[str, Any], text: str) -> str:
+    return text.replace("r-{root}", org["root"]).replace("{DenyRootUser}", org["policies"]["DenyRootUser"])
+
+
 @pytest.mark.parametrize("case, attachments, error, parts", UNRESOLVABLE, ids=[r[0] for r in UNRESOLVABLE])
-def test_unresolvable_names_are_refused_before_any_resource_is_registered(
+def test_entries_that_turn_out_the_same_are_refused_before_any_resource_is_registered(
         org: dict[str, Any], case: str, attachments: dict[str, Any], error: type[Exception],
         parts: list[str]) -> None:
-    def fill(text: str) -> str:
-        return text.replace("r-{root}", org["root"]).replace("{DenyRootUser}", org["policies"]["DenyRootUser"])
-
-    config = {fill(k): [fill(p) for p in v] for k, v in attachments.items()}
+    config = {fill(org, k): [fill(org, p) for p in v] for k, v in attachments.items()}
     with pytest.raises(error) as caught:
         run_program(attachments_config(config))
     for part in parts:
-        assert fill(part) in str(caught.value), f"{fill(part)!r} not in {str(caught.value)!r}"
+        assert fill(org, part) in str(caught.value), f"{fill(org, part)!r} not in {str(caught.value)!r}"
     assert registered_by_last_run() == []
+
+
+# (case, attachments, the entry's label, message parts). A name that matches nothing (or
+# several things) is declared as an UnresolvedName, first, whose check refuses it in preview
+# and up; a destroy never checks it (see program.unresolved).
+VANISHED = [
+    ("unknown OU", {"Root/Workloads/Prd": ["DenyRootUser"], "sandbox-1": ["DenyRootUser"]},
+     "Root/Workloads/Prd",
+     ['org-policies:attachments, target "Root/Workloads/Prd"', "Root/Workloads/Prod",
+      "still holds its attachments (DenyRootUser)", "remove this entry", "destroy --run-program"]),
+    ("unknown policy", {"Root/Sandbox": ["DenyRootUsr"], "sandbox-1": ["DenyRootUser"]},
+     "Root/Sandbox: DenyRootUsr",
+     ['target "Root/Sandbox", item 1 ("DenyRootUsr")', "DenyRootUser", "remove item 1"]),
+    ("root in lower case", {"root": ["DenyRootUser"], "sandbox-1": ["DenyRootUser"]}, "root",
+     ["account 'root' matches nothing", "The organization's root is written Root"]),
+]
+
+
+@pytest.mark.parametrize("case, attachments, label, parts", VANISHED, ids=[r[0] for r in VANISHED])
+def test_a_name_that_resolves_to_nothing_is_declared_unresolved_first_and_the_rest_normally(
+        org: dict[str, Any], case: str, attachments: dict[str, Any], label: str, parts: list[str]) -> None:
+    run = run_program(attachments_config(attachments))
+    first = registered_before_the_attachments(run, UNRESOLVED)
+    assert first.name == f"unresolved: {label}"
+    for part in parts:
+        assert part in first.inputs["message"], f"{part!r} not in {first.inputs['message']!r}"
+    sandbox = org["accounts"]["sandbox-1"]
+    assert run.attachments() == {f"{sandbox}/{org['policies']['DenyRootUser']}":
+                                 (sandbox, org["policies"]["DenyRootUser"], False)}
+
+
+def test_the_unresolved_names_provider_refuses_every_check_with_its_message() -> None:
+    from program.unresolved import UnresolvedNameProvider
+
+    result = UnresolvedNameProvider().check({}, {"message": "Root/Sandbox matches nothing."})
+    assert [(f.property, f.reason) for f in result.failures] == [("", "Root/Sandbox matches nothing.")]
 
 
 def test_two_accounts_with_one_name_are_refused(org: dict[str, Any], orgs_client: Any) -> None:
     orgs_client.create_account(AccountName="prod-app", Email="prod-app-2@example.com")
-    with pytest.raises(AmbiguousNameError) as caught:
-        run_program(attachments_config({"prod-app": ["DenyRootUser"]}))
-    assert 'target "prod-app"' in str(caught.value)
-    assert org["accounts"]["prod-app"] in str(caught.value)
-    assert "Use the ID" in str(caught.value)
-    assert registered_by_last_run() == []
+    run = run_program(attachments_config({"prod-app": ["DenyRootUser"]}))
+    first = registered_before_the_attachments(run, UNRESOLVED)
+    assert first.name == "unresolved: prod-app" and run.attachments() == {}
+    message = first.inputs["message"]
+    assert 'target "prod-app"' in message and org["accounts"]["prod-app"] in message
+    assert "Use the ID" in message
+
+
+# -- the removal limit (program.removals) --------------------------------------------------
+
+
+@pytest.mark.parametrize("config, limit", [
+    (attachments_config({OU: ["p-examplepolicy1"]}), 5),
+    ({**attachments_config({OU: ["p-examplepolicy1"]}), "org-policies:maxRemovals": 12}, 12),
+    ({**attachments_config({OU: ["p-examplepolicy1"]}), "org-policies:allowEmpty": True}, 5),
+    (DECLARES_NONE, None),
+], ids=["default", "set", "allowEmpty with attachments", "nothing declared on purpose"])
+def test_the_removal_limit_is_declared_before_the_attachments_with_what_removal_detaches(
+        config: dict[str, Any], limit: Optional[int]) -> None:
+    config = {**config}
+    if config["org-policies:attachments"]:
+        config["org-policies:attachments"] = {
+            OU: ["p-examplepolicy1", {"policy": "p-FullAWSAccess", "skip_destroy": True}]}
+    run = run_program(config, api=NoAws())
+    first = registered_before_the_attachments(run, REMOVAL_LIMIT)
+    assert first.name == "removal-limit"
+    assert first.inputs.get("limit") == limit  # the SDK leaves a None input out
+    expected = {f"{OU}/p-examplepolicy1": f"{OU}: p-examplepolicy1"} if limit is not None else {}
+    assert first.inputs["declared"] == expected  # skip_destroy: removing it detaches nothing
+
+
+# (case, old declared, new declared, limit, refused, message parts)
+REMOVAL_CHECKS = [
+    ("first run", None, {"a": "A"}, 0, False, []),
+    ("nothing removed", {"a": "A"}, {"a": "A", "b": "B"}, 0, False, []),
+    ("at the limit", {"a": "A", "b": "B", "c": "C"}, {"c": "C"}, 2, False, []),
+    ("past the limit", {"a": "A", "b": "B", "c": "C"}, {"c": "C"}, 1, True,
+     ["removes 2 attachments", "more than org-policies:maxRemovals allows (1): A; B.",
+      "org-policies:maxRemovals: 2", "org-policies:allowEmpty: true"]),
+    ("everything, no limit", {"a": "A", "b": "B"}, {}, None, False, []),
+]
+
+
+@pytest.mark.parametrize("case, olds, news, limit, refused, parts", REMOVAL_CHECKS,
+                         ids=[row[0] for row in REMOVAL_CHECKS])
+def test_the_removal_limit_check_counts_what_the_last_update_declared_and_this_one_does_not(
+        case: str, olds: Optional[dict[str, str]], news: dict[str, str], limit: Optional[int],
+        refused: bool, parts: list[str]) -> None:
+    from program.removals import RemovalLimitProvider
+
+    result = RemovalLimitProvider().check({"declared": olds} if olds is not None else {},
+                                          {"declared": news, "limit": limit})
+    assert bool(result.failures) == refused
+    for part in parts:
+        assert part in result.failures[0].reason, f"{part!r} not in {result.failures[0].reason!r}"

@@ -10,7 +10,8 @@ import pytest
 
 from program.config import ACCOUNT_NAME, OU_PATH, ROOT, TARGET_ID, PolicyRef, TargetRef, parse_config
 from program.directory import Directory
-from program.errors import AmbiguousNameError, ConfigError, NameNotFoundError, OrganizationLookupError
+from program.errors import (AmbiguousNameError, ConfigError, NameNotFoundError, OrganizationLookupError,
+                            PolicyTypeNotEnabledError)
 from program.plan import plan_attachments
 from provider.aws import OrganizationsApi, PolicySummary, RootSummary
 from provider.retry import RetryPolicy
@@ -157,6 +158,19 @@ def test_unknown_names_are_refused_with_close_candidates(
         assert part in str(caught.value), f"{part!r} not in {str(caught.value)!r}"
 
 
+def test_a_policy_name_of_a_disabled_type_says_so_with_the_command(
+        org: dict[str, Any], orgs_client: Any, directory: Directory) -> None:
+    orgs_client.enable_policy_type(RootId=org["root"], PolicyType="BACKUP_POLICY")
+    orgs_client.create_policy(Name="DailyBackups", Description="x", Type="BACKUP_POLICY", Content="{}")
+    orgs_client.disable_policy_type(RootId=org["root"], PolicyType="BACKUP_POLICY")
+    with pytest.raises(PolicyTypeNotEnabledError) as caught:
+        plan_attachments(parse_config(None, {"Root": ["DailyBackups"]}), directory)
+    assert str(caught.value) == (
+        'org-policies:attachments, target "Root", item 1 ("DailyBackups"): policy \'DailyBackups\' is a '
+        "BACKUP_POLICY, and policies of that type are not enabled in this organization. Enable the type "
+        f"first: aws organizations enable-policy-type --root-id {org['root']} --policy-type BACKUP_POLICY.")
+
+
 def test_two_accounts_with_the_same_name_are_ambiguous(org: dict[str, Any], orgs_client: Any,
                                                        directory: Directory) -> None:
     orgs_client.create_account(AccountName="prod-app", Email="prod-app-2@example.com")
@@ -211,3 +225,4 @@ def test_aws_failures_name_what_was_being_listed(endpoint: Any, org: dict[str, A
     message = str(caught.value)
     assert message.startswith('org-policies:attachments, target "prod-app": Could not list the accounts')
     assert "ConcurrentModificationException" in message and "aws:profile" in message
+    assert ".." not in message.replace("...", "")  # the AWS layer's sentence ends once
