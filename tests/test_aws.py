@@ -75,7 +75,7 @@ def test_an_unreachable_endpoint_is_a_connection_error_naming_what_to_check(monk
     from provider.aws import AwsSettings
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", "http://127.0.0.1:9")  # discard port: nothing listens
-    api = OrganizationsApi(AwsSettings(botocore_max_attempts=1), RetryPolicy(sleep=lambda _: None))
+    api = OrganizationsApi(AwsSettings(), RetryPolicy(sleep=lambda _: None))
     with pytest.raises(errors.AwsConnectionError) as err:
         api.describe_policy("p-12345678")
     assert "DescribePolicy" in str(err.value) and "AWS_ENDPOINT_URL_ORGANIZATIONS" in str(err.value)
