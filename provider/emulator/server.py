@@ -35,7 +35,7 @@ from .accounting import CallCounter
 from .control import EndpointControl
 from .faults import OFF, FaultConfig, FaultInjector
 from .middleware import EmulatorMiddleware
-from .moto_compat import widen_policy_types
+from .moto_compat import match_aws
 from .seed import BARE_SEED, SAMPLE_SEED, SeedSpec, apply_seed, load_seed
 
 HOST = "127.0.0.1"
@@ -173,7 +173,7 @@ def start_endpoint(
                 f"an in-process endpoint already runs at {_active.url}; moto keeps one state "
                 "per process, so use that one (or stop it first)"
             )
-        widen_policy_types()
+        match_aws()
         emulator = Emulator(spec, on_reset=_writer(ids_out) if ids_out else None)
         emulator.reset()
         emulator.faults.configure(faults)
