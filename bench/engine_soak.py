@@ -24,10 +24,13 @@ from .soak import FAULT_CODES, enabled_types, plan, snapshot, tally
 
 #: Every transient code AWS Organizations answers, as the endpoint injects them.
 ENGINE_FAULT_CODES = (*FAULT_CODES, "FinalizingOrganization")
-#: Retry settings of the soak's stack: the defaults' shape, scaled to the endpoint's speed.
+#: Retry settings of the soak's stack. Under a 10 requests/s limit a call must be able to wait
+#: for a share of the bucket while hundreds of operations compete: about 45 s at most here
+#: (the defaults allow 35-70 s), with shorter first waits than the defaults so that faults
+#: cost little time.
 SOAK_RETRY_CONFIG = {
-    "policyAttachment:baseDelay": "0.2",
-    "policyAttachment:maxDelay": "2",
+    "policyAttachment:baseDelay": "0.5",
+    "policyAttachment:maxDelay": "5",
     "policyAttachment:maxAttempts": "12",
 }
 

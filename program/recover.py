@@ -1,0 +1,172 @@
+"""Recover a stack after an update was killed (SIGKILL, a cancelled CI job, a lost machine).
+
+A killed ``pulumi up`` leaves three things behind, each of which stops the next command:
+
+* the stack's **lock** (``the stack is currently locked``): released with ``pulumi cancel``;
+* with a ``file://`` backend, sometimes a **torn attributes file** next to the checkpoint
+  (``<stack>.json.attrs`` of 0 bytes, written in place while the checkpoint itself is written
+  to a temporary file and renamed): ``failed to load checkpoint: EOF``. An empty attributes
+  file holds nothing, so removing it loses nothing;
+* **pending operations**: the engine records "creating" before it calls the provider and
+  the result after. For a PolicyAttachment the pending create's inputs say which pair it was,
+  so AWS can say whether the attach went out: attached -> recorded in state as created (the
+  outputs the provider's create would have returned), not attached -> dropped, and the next
+  ``pulumi up`` attaches it. Without this the next ``up`` would find the pair "already
+  attached" and stop. A pending delete or update of an attachment is dropped: the resource is
+  still in state, and delete treats "already gone" as done. Pending operations of other
+  resource types are left for ``pulumi refresh`` (the CLI then asks about them).
+
+:func:`recover` does all of it on an Automation API stack; ``python -m program.recover``
+runs it on a stack of this project. Then ``pulumi up`` finishes the update.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import urllib.parse
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+from pulumi import automation as auto
+
+from provider import ids
+from provider.aws import AwsSettings, OrganizationsApi
+from provider.resource import attachment_outputs
+from provider.retry import retry_from_config
+
+from .stack import PROJECT_DIR
+
+#: The type token the engine records for a PolicyAttachment.
+ATTACHMENT_TYPE = "pulumi-python:dynamic/organizations:PolicyAttachment"
+_PROVIDER_KEY = "__provider"
+
+
+@dataclass
+class Recovery:
+    """What :func:`recover` found and did; ``str()`` is the report a user reads."""
+
+    unlocked: bool = False
+    repaired_files: list[str] = field(default_factory=list)
+    recorded: list[str] = field(default_factory=list)  # attached in AWS: now in state
+    dropped: list[str] = field(default_factory=list)  # not attached (or delete/update): the next up redoes it
+    left: list[str] = field(default_factory=list)  # other resource types: for `pulumi refresh`
+
+    def __str__(self) -> str:
+        lines = [
+            "released the stack's lock" if self.unlocked else "the stack was not locked",
+            *(f"removed the empty {name} a killed write left" for name in self.repaired_files),
+            f"{len(self.recorded)} attachment(s) the killed update made: recorded in state",
+            f"{len(self.dropped)} pending operation(s) that did not reach AWS: dropped, "
+            "`pulumi up` does them",
+        ]
+        if self.left:
+            lines.append(f"{len(self.left)} pending operation(s) of other resources left for "
+                         f"`pulumi refresh`: {', '.join(self.left)}")
+        return "\n".join(lines)
+
+
+def recover(stack: auto.Stack, api: Optional[OrganizationsApi] = None) -> Recovery:
+    """Release the lock, repair a torn state file, resolve pending attachment operations."""
+    result = Recovery()
+    result.repaired_files = repair_file_backend(stack)
+    result.unlocked = _cancel(stack)
+    deployment = stack.export_stack()
+    state = deployment.deployment
+    pending = state.get("pending_operations") or []
+    if not pending:
+        return result
+    api = api or _api(stack)
+    keep = []
+    for operation in pending:
+        resource = operation.get("resource", {})
+        name = resource.get("urn", "?").rsplit("::", 1)[-1]
+        if resource.get("type") != ATTACHMENT_TYPE:
+            keep.append(operation)
+            result.left.append(f"{operation.get('type')} {name}")
+        elif operation.get("type") == "creating" and _attached(api, resource):
+            state.setdefault("resources", []).append(_as_created(api, resource))
+            result.recorded.append(name)
+        else:
+            result.dropped.append(f"{operation.get('type')} {name}")
+    state["pending_operations"] = keep
+    stack.import_stack(deployment)
+    return result
+
+
+def repair_file_backend(stack: auto.Stack) -> list[str]:
+    """Remove empty ``.attrs`` files of this stack's checkpoint in a ``file://`` backend."""
+    url = stack.workspace.who_am_i().url or ""
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme != "file":
+        return []
+    folder = Path(urllib.parse.unquote(parsed.path)) / ".pulumi" / "stacks"
+    stack_name = stack.name.rsplit("/", 1)[-1]
+    removed = []
+    for attrs in folder.glob(f"**/{stack_name}.json*.attrs"):
+        if attrs.stat().st_size == 0:
+            attrs.unlink()
+            removed.append(attrs.name)
+    return removed
+
+
+def _cancel(stack: auto.Stack) -> bool:
+    """``pulumi cancel``: True if it released a lock, False if there was none."""
+    try:
+        stack.cancel()
+    except auto.CommandError as err:
+        # Backends without a running update answer with an error that says so; anything
+        # else (no access, no such stack) is the user's to see.
+        if "no update" in str(err).lower() or "not currently running" in str(err).lower():
+            return False
+        raise
+    return True
+
+
+def _api(stack: auto.Stack) -> OrganizationsApi:
+    config = {key: value.value for key, value in stack.get_all_config().items()}
+    return OrganizationsApi(AwsSettings.from_config(config.get), retry_from_config(config.get))
+
+
+def _pair(resource: dict[str, Any]) -> tuple[str, str]:
+    inputs = resource.get("inputs") or {}
+    return str(inputs["target_id"]), str(inputs["policy_id"])
+
+
+def _attached(api: OrganizationsApi, resource: dict[str, Any]) -> bool:
+    target_id, policy_id = _pair(resource)
+    policy = api.describe_policy(policy_id)
+    if policy is None:
+        return False
+    return any(p.id == policy_id for p in api.policies_for_target(target_id, policy.type) or [])
+
+
+def _as_created(api: OrganizationsApi, resource: dict[str, Any]) -> dict[str, Any]:
+    """The state entry the provider's create would have left for this pending create."""
+    target_id, policy_id = _pair(resource)
+    inputs = dict(resource.get("inputs") or {})
+    outputs = attachment_outputs(policy_id, target_id, bool(inputs.get("skip_destroy", False)),
+                                 api.describe_policy(policy_id))
+    if _PROVIDER_KEY in inputs:
+        outputs[_PROVIDER_KEY] = inputs[_PROVIDER_KEY]
+    return {**resource, "id": ids.attachment_id(target_id, policy_id), "outputs": outputs}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m program.recover",
+        description="Make a stack usable again after a killed `pulumi up`; then run `pulumi up`.")
+    parser.add_argument("--stack", required=True, help="the stack's name (as in `pulumi stack ls`)")
+    parser.add_argument("--cwd", type=Path, default=PROJECT_DIR,
+                        help="the project folder (default: this project)")
+    args = parser.parse_args(argv)
+    stack = auto.select_stack(stack_name=args.stack, work_dir=str(args.cwd))
+    print(recover(stack))
+    print("Now run `pulumi up` to finish the update.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
