@@ -13,8 +13,12 @@ A killed ``pulumi up`` leaves three things behind, each of which stops the next 
   outputs the provider's create would have returned), not attached -> dropped, and the next
   ``pulumi up`` attaches it. Without this the next ``up`` would find the pair "already
   attached" and stop. A pending delete or update of an attachment is dropped: the resource is
-  still in state, and delete treats "already gone" as done. Pending operations of other
-  resource types are left for ``pulumi refresh`` (the CLI then asks about them).
+  still in state, and delete treats "already gone" as done.
+
+``pulumi stack import`` drops *every* pending operation, so when a pending operation of
+another resource type is there (a policy the stack creates through pulumi-aws), this module
+changes no state and names them: resolve those first (``pulumi refresh
+--import-pending-creates <urn> <id>`` or ``--clear-pending-creates``), then run it again.
 
 :func:`recover` does all of it on an Automation API stack; ``python -m program.recover``
 runs it on a stack of this project. Then ``pulumi up`` finishes the update.
@@ -48,23 +52,28 @@ _PROVIDER_KEY = "__provider"
 class Recovery:
     """What :func:`recover` found and did; ``str()`` is the report a user reads."""
 
-    unlocked: bool = False
+    #: why ``pulumi cancel`` failed, if it did (a backend with no update to cancel may say so)
+    cancel_error: str = ""
     repaired_files: list[str] = field(default_factory=list)
     recorded: list[str] = field(default_factory=list)  # attached in AWS: now in state
     dropped: list[str] = field(default_factory=list)  # not attached (or delete/update): the next up redoes it
-    left: list[str] = field(default_factory=list)  # other resource types: for `pulumi refresh`
+    left: list[str] = field(default_factory=list)  # other resource types: nothing changed
 
     def __str__(self) -> str:
         lines = [
-            "released the stack's lock" if self.unlocked else "the stack was not locked",
+            f"`pulumi cancel` failed ({self.cancel_error}); going on" if self.cancel_error
+            else "released the stack's lock (`pulumi cancel`)",
             *(f"removed the empty {name} a killed write left" for name in self.repaired_files),
             f"{len(self.recorded)} attachment(s) the killed update made: recorded in state",
             f"{len(self.dropped)} pending operation(s) that did not reach AWS: dropped, "
             "`pulumi up` does them",
         ]
         if self.left:
-            lines.append(f"{len(self.left)} pending operation(s) of other resources left for "
-                         f"`pulumi refresh`: {', '.join(self.left)}")
+            lines = lines[:-2] + [
+                f"{len(self.left)} pending operation(s) of other resources: {', '.join(self.left)}. "
+                "State NOT changed. Resolve those first with `pulumi refresh "
+                "--import-pending-creates <urn> <id>` (or `--clear-pending-creates` for what "
+                "does not exist), then run this command again."]
         return "\n".join(lines)
 
 
@@ -72,28 +81,31 @@ def recover(stack: auto.Stack, api: Optional[OrganizationsApi] = None) -> Recove
     """Release the lock, repair a torn state file, resolve pending attachment operations."""
     result = Recovery()
     result.repaired_files = repair_file_backend(stack)
-    result.unlocked = _cancel(stack)
+    result.cancel_error = _cancel(stack)
     deployment = stack.export_stack()
     state = deployment.deployment
     pending = state.get("pending_operations") or []
     if not pending:
         return result
+    result.left = [f"{op.get('type')} {_name(op)}" for op in pending
+                   if op.get("resource", {}).get("type") != ATTACHMENT_TYPE]
+    if result.left:
+        return result  # importing would drop them: the user resolves them first
     api = api or _api(stack)
-    keep = []
     for operation in pending:
         resource = operation.get("resource", {})
-        name = resource.get("urn", "?").rsplit("::", 1)[-1]
-        if resource.get("type") != ATTACHMENT_TYPE:
-            keep.append(operation)
-            result.left.append(f"{operation.get('type')} {name}")
-        elif operation.get("type") == "creating" and _attached(api, resource):
+        if operation.get("type") == "creating" and _attached(api, resource):
             state.setdefault("resources", []).append(_as_created(api, resource))
-            result.recorded.append(name)
+            result.recorded.append(_name(operation))
         else:
-            result.dropped.append(f"{operation.get('type')} {name}")
-    state["pending_operations"] = keep
+            result.dropped.append(f"{operation.get('type')} {_name(operation)}")
+    state["pending_operations"] = []
     stack.import_stack(deployment)
     return result
+
+
+def _name(operation: dict[str, Any]) -> str:
+    return str(operation.get("resource", {}).get("urn", "?")).rsplit("::", 1)[-1]
 
 
 def repair_file_backend(stack: auto.Stack) -> list[str]:
@@ -112,17 +124,18 @@ def repair_file_backend(stack: auto.Stack) -> list[str]:
     return removed
 
 
-def _cancel(stack: auto.Stack) -> bool:
-    """``pulumi cancel``: True if it released a lock, False if there was none."""
+def _cancel(stack: auto.Stack) -> str:
+    """``pulumi cancel`` (it removes a ``file://`` or cloud stack's lock); '' or why it failed.
+
+    A failure is reported, not raised: a backend with nothing to cancel may answer with an
+    error, and a lock that really stayed makes the state import below fail with the CLI's
+    own message.
+    """
     try:
         stack.cancel()
     except auto.CommandError as err:
-        # Backends without a running update answer with an error that says so; anything
-        # else (no access, no such stack) is the user's to see.
-        if "no update" in str(err).lower() or "not currently running" in str(err).lower():
-            return False
-        raise
-    return True
+        return " ".join(str(err).split())[:300]
+    return ""
 
 
 def _api(stack: auto.Stack) -> OrganizationsApi:
