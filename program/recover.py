@@ -37,6 +37,7 @@ from typing import Any, Optional
 from pulumi import automation as auto
 
 from provider import ids
+from provider.errors import PolicyAttachmentError
 from provider.aws import AwsSettings, OrganizationsApi
 from provider.resource import attachment_outputs
 from provider.retry import retry_from_config
@@ -175,8 +176,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--cwd", type=Path, default=PROJECT_DIR,
                         help="the project folder (default: this project)")
     args = parser.parse_args(argv)
-    stack = auto.select_stack(stack_name=args.stack, work_dir=str(args.cwd))
-    print(recover(stack))
+    try:
+        stack = auto.select_stack(stack_name=args.stack, work_dir=str(args.cwd))
+        result = recover(stack)
+    except auto.StackNotFoundError:
+        print(f"error: no stack {args.stack!r} in the backend Pulumi uses from {args.cwd} "
+              "(see `pulumi stack ls`; PULUMI_BACKEND_URL or `pulumi login` choose the backend)",
+              file=sys.stderr)
+        return 2
+    except auto.CommandError as err:
+        print(f"error: a Pulumi command failed; nothing more was changed: {err}", file=sys.stderr)
+        return 1
+    except PolicyAttachmentError as err:
+        print(f"error: could not ask AWS about the pending attachments; state unchanged: {err}",
+              file=sys.stderr)
+        return 1
+    print(result)
+    if result.left:
+        return 1
     print("Now run `pulumi up` to finish the update.")
     return 0
 
