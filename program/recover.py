@@ -38,7 +38,7 @@ from pulumi import automation as auto
 
 from provider import ids
 from provider.errors import PolicyAttachmentError
-from provider.aws import AwsSettings, OrganizationsApi
+from provider.aws import AwsSettings, OrganizationsApi, PolicySummary
 from provider.resource import attachment_outputs
 from provider.retry import retry_from_config
 
@@ -95,8 +95,9 @@ def recover(stack: auto.Stack, api: Optional[OrganizationsApi] = None) -> Recove
     api = api or _api(stack)
     for operation in pending:
         resource = operation.get("resource", {})
-        if operation.get("type") == "creating" and _attached(api, resource):
-            state.setdefault("resources", []).append(_as_created(api, resource))
+        policy = _attached_policy(api, resource) if operation.get("type") == "creating" else None
+        if policy is not None:
+            state.setdefault("resources", []).append(_as_created(resource, policy))
             result.recorded.append(_name(operation))
         else:
             result.dropped.append(f"{operation.get('type')} {_name(operation)}")
@@ -115,10 +116,13 @@ def repair_file_backend(stack: auto.Stack) -> list[str]:
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme != "file":
         return []
-    folder = Path(urllib.parse.unquote(parsed.path)) / ".pulumi" / "stacks"
+    stacks = Path(urllib.parse.unquote(parsed.path)) / ".pulumi" / "stacks"
     stack_name = stack.name.rsplit("/", 1)[-1]
+    project = stack.workspace.project_settings().name
     removed = []
-    for attrs in folder.glob(f"**/{stack_name}.json*.attrs"):
+    # Project-scoped layout first, then the legacy one (stacks/<stack>.json).
+    for attrs in [*(stacks / project).glob(f"{stack_name}.json*.attrs"),
+                  *stacks.glob(f"{stack_name}.json*.attrs")]:
         if attrs.stat().st_size == 0:
             attrs.unlink()
             removed.append(attrs.name)
@@ -149,20 +153,21 @@ def _pair(resource: dict[str, Any]) -> tuple[str, str]:
     return str(inputs["target_id"]), str(inputs["policy_id"])
 
 
-def _attached(api: OrganizationsApi, resource: dict[str, Any]) -> bool:
+def _attached_policy(api: OrganizationsApi, resource: dict[str, Any]) -> Optional[PolicySummary]:
+    """The pending create's policy if AWS shows the pair attached, else None (two read calls)."""
     target_id, policy_id = _pair(resource)
     policy = api.describe_policy(policy_id)
     if policy is None:
-        return False
-    return any(p.id == policy_id for p in api.policies_for_target(target_id, policy.type) or [])
+        return None
+    attached = api.policies_for_target(target_id, policy.type) or []
+    return policy if any(p.id == policy_id for p in attached) else None
 
 
-def _as_created(api: OrganizationsApi, resource: dict[str, Any]) -> dict[str, Any]:
+def _as_created(resource: dict[str, Any], policy: PolicySummary) -> dict[str, Any]:
     """The state entry the provider's create would have left for this pending create."""
     target_id, policy_id = _pair(resource)
     inputs = dict(resource.get("inputs") or {})
-    outputs = attachment_outputs(policy_id, target_id, bool(inputs.get("skip_destroy", False)),
-                                 api.describe_policy(policy_id))
+    outputs = attachment_outputs(policy_id, target_id, bool(inputs.get("skip_destroy", False)), policy)
     if _PROVIDER_KEY in inputs:
         outputs[_PROVIDER_KEY] = inputs[_PROVIDER_KEY]
     return {**resource, "id": ids.attachment_id(target_id, policy_id), "outputs": outputs}

@@ -143,8 +143,8 @@ class OrganizationsApi:
 
         Raises AlreadyAttachedError if the attachment existed before this call,
         and the specific error for every other refusal. A Duplicate answer after
-        an attempt that failed *ambiguously* (a ServiceException, or a transport
-        error or 5xx that botocore retried) means that attempt went through and
+        an attempt that failed *ambiguously* (a ServiceException or other 5xx, or
+        a connection lost after the request was sent) means that attempt went through and
         only its answer was lost, so it counts as success. After refusals that
         change nothing (ConcurrentModification, throttling, a failed connect) a
         Duplicate is a real one.

@@ -9,8 +9,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from program import automation
 from program.recover import ATTACHMENT_TYPE, recover
 from tests.test_e2e import cli  # noqa: F401 - the same CLI requirement (skip or fail)
@@ -74,18 +72,19 @@ def test_each_pending_operation_gets_its_outcome_and_the_engine_agrees(tmp_path,
     assert endpoint.control.calls().get("AttachPolicy") == 1
 
 
-@pytest.mark.parametrize("kind", ["creating", "updating"])
-def test_pending_operations_of_other_resources_change_nothing_and_are_named(tmp_path, endpoint, org, kind):
+def test_pending_operations_of_other_resources_change_nothing_and_are_named(tmp_path, endpoint, org):
     config = {"aws:region": "us-east-1", "org-policies:attachments": {org["root"]: ["RestrictRegions"]}}
     stack = automation.open_stack("other", tmp_path, config)
     stack.up()
     existing = next(r for r in stack.export_stack().deployment["resources"] if r["type"] == ATTACHMENT_TYPE)
     ours = pending(existing, "creating", org["accounts"]["prod-app"], org["policies"]["RestrictRegions"])
-    other = pending(existing, kind, "x", "y", type_="aws:organizations/policy:Policy")
-    write_pending(tmp_path, "other", [ours, other])
+    others = [pending(existing, kind, "x", kind, type_="aws:organizations/policy:Policy")
+              for kind in ("creating", "updating")]
+    write_pending(tmp_path, "other", [ours, *others])
 
     result = recover(stack)
 
-    assert result.left == [f"{kind} x/y"] and not result.recorded and not result.dropped
+    assert result.left == ["creating x/creating", "updating x/updating"]
+    assert not result.recorded and not result.dropped
     assert "State NOT changed" in str(result) and "--import-pending-creates" in str(result)
-    assert len(stack.export_stack().deployment["pending_operations"]) == 2
+    assert len(stack.export_stack().deployment["pending_operations"]) == 3
