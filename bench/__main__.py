@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import calls, cpu, engine, exclusive, preview, soak, timing
+from . import calls, cpu, engine, engine_soak, exclusive, preview, soak, timing
 from .org import OrgShape, all_targets, client, serving
 
 #: What an operation cannot do with fewer calls: create needs AttachPolicy and,
@@ -42,6 +42,8 @@ class Plan:
     soak_shape: OrgShape
     engine_sizes: tuple[int, ...]
     engine_repeats: int
+    engine_soak_count: int
+    engine_soak_shape: OrgShape
     lockout_targets: int = 100
     exclusive_sizes: tuple[int, ...] = exclusive.DEFAULT_SIZES
 
@@ -49,11 +51,13 @@ class Plan:
 FULL = Plan(rounds=30, cold_runs=5, preview_shape=OrgShape.with_attachments(1000),
             removals=preview.DEFAULT_REMOVALS, refresh_sizes=(10, 100, 1000),
             scaling_sizes=(100, 500, 1000, 2000), soak_count=200, soak_shape=OrgShape(targets=40),
-            engine_sizes=(10, 100, 1000), engine_repeats=3)
+            engine_sizes=(10, 100, 1000), engine_repeats=3,
+            engine_soak_count=300, engine_soak_shape=OrgShape(targets=60))
 QUICK = Plan(rounds=10, cold_runs=3, preview_shape=OrgShape.with_attachments(200),
              removals=((0, 0), (1, 1), (10, 5), (40, 20), (200, 40)), refresh_sizes=(10, 100),
              scaling_sizes=(100, 500), soak_count=50, soak_shape=OrgShape(targets=12),
-             engine_sizes=(10, 100), engine_repeats=1, lockout_targets=20, exclusive_sizes=(1, 10))
+             engine_sizes=(10, 100), engine_repeats=1, lockout_targets=20, exclusive_sizes=(1, 10),
+             engine_soak_count=60, engine_soak_shape=OrgShape(targets=12))
 
 
 def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
@@ -77,8 +81,26 @@ def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
     step("cold_start_ratio", lambda: timing.cold_start_ratio(runs=plan.cold_runs))
     step("guard_cpu_ms", cpu.guard_cpu_ms)
     step("soak", lambda: _soak(plan))
+    step("engine_soak", lambda: _engine_soak(plan))
     step("engine", lambda: engine.measure(plan.engine_sizes, plan.engine_repeats))
     return results
+
+
+def _engine_soak(plan: Plan) -> dict[str, Any]:
+    """The engine soak through the real CLI, or why it could not run."""
+    import tempfile
+
+    from program import automation
+
+    try:
+        automation.require_cli()
+    except automation.CliMissingError as err:
+        return {"skipped": str(err)}
+    with serving(plan.engine_soak_shape) as endpoint, tempfile.TemporaryDirectory(prefix="bench-engine-") as work:
+        started = time.perf_counter()
+        report = engine_soak.run_engine_soak(endpoint, client(endpoint), all_targets(endpoint.ids),
+                                             Path(work), plan.engine_soak_count)
+        return {**report.summary(), "wall_s": round(time.perf_counter() - started, 1)}
 
 
 def _soak(plan: Plan) -> dict[str, Any]:
@@ -150,6 +172,18 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                  f"lost {s['lost']}, duplicated {s['duplicated']}, unexpected {s['unexpected_changes']}, "
                  f"faults {s['faults_injected']}", "0 / 0 / 0",
                  (s["lost"], s["duplicated"], s["unexpected_changes"]) == (0, 0, 0) and not s["errors"]))
+    e = results["engine_soak"]
+    if "skipped" in e:
+        rows.append(("engine_soak", f"skipped: {e['skipped']}", "(info)", True))
+    else:
+        rows.append((f"engine_soak ({e['attachments']} attachments, {e['fault_rate']:.0%} faults, "
+                     f"{e['rate_limit']:g} req/s)",
+                     f"lost {e['lost']}, duplicated {e['duplicated']}, unexpected {e['unexpected_changes']}, "
+                     f"completed {'yes' if e['completed'] else 'NO'}; {e['wall_s']} s (up {e['up_s']} s, "
+                     f"destroy {e['destroy_s']} s), {e['requests']} requests, {e['retries']} retries "
+                     f"({e['faults_injected']} faults, {e['throttled']} throttled)",
+                     "0 / 0 / 0, completed",
+                     (e["lost"], e["duplicated"], e["unexpected_changes"]) == (0, 0, 0) and e["completed"]))
     rows += engine_verdicts(results["engine"])
     return rows
 

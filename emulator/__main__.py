@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .faults import FAULT_CODES, FaultConfig, FaultConfigError
+from .ratelimit import RateLimitConfig, RateLimitConfigError
 from .seed import SAMPLE_SEED, SeedError
 from .server import Endpoint, start_endpoint
 from .service_model import aws_operation_names
@@ -67,6 +68,11 @@ def parser() -> argparse.ArgumentParser:
                    help="seed of the fault sequence (default 0)")
     p.add_argument("--fault-limit", type=int, metavar="N",
                    help="inject at most N faults, then let calls through (default: no limit)")
+    p.add_argument("--rate-limit", type=float, metavar="RPS",
+                   help="throttle Organizations calls beyond RPS requests per second with "
+                   "TooManyRequestsException (default: no limit)")
+    p.add_argument("--rate-limit-burst", type=float, metavar="N",
+                   help="requests allowed at once before throttling (default: RPS, at least 1)")
     p.add_argument("--log-requests", action="store_true", help="log each request to stderr")
     return p
 
@@ -83,20 +89,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                                    args.fault_limit)
     except FaultConfigError as err:
         return _fail(f"--fault options: {err}")
+    try:
+        rate_limit = RateLimitConfig.build(args.rate_limit, args.rate_limit_burst)
+    except RateLimitConfigError as err:
+        return _fail(f"--rate-limit options: {err}")
     if args.ids_out is not None and not args.ids_out.parent.is_dir():
         return _fail(f"--ids-out {args.ids_out}: folder {args.ids_out.parent} does not exist; "
                      "create it or choose another path")
     seed = None if args.no_seed else args.seed
     try:
-        endpoint = start_endpoint(seed, args.port, faults=faults, ids_out=args.ids_out,
-                                  log_requests=args.log_requests)
+        endpoint = start_endpoint(seed, args.port, faults=faults, rate_limit=rate_limit,
+                                  ids_out=args.ids_out, log_requests=args.log_requests)
     except SeedError as err:
         return _fail(f"seed {err}")
     except OSError as err:
         return _fail(f"cannot listen on 127.0.0.1:{args.port} ({err.strerror or err}); "
                      "choose another --port, or 0 for a free one")
     try:
-        _announce(endpoint, seed, faults)
+        _announce(endpoint, seed, faults, rate_limit)
         while not stop.wait(0.5):
             pass
     finally:
@@ -105,17 +115,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _announce(endpoint: Endpoint, seed: Path | None, faults: FaultConfig) -> None:
+def _announce(endpoint: Endpoint, seed: Path | None, faults: FaultConfig,
+              rate_limit: RateLimitConfig) -> None:
     lines = [
         f"AWS Organizations endpoint listening on {endpoint.url}",
         f"Seed: {seed}" if seed else "Seed: none (bare organization)",
         "Point AWS SDKs, the CLI and Pulumi at it with:",
         *(f"export {name}={value}" for name, value in endpoint.env().items()),
-        f"Control API: {endpoint.url}/_emulator/ (calls, faults, reset, ids)",
+        f"Control API: {endpoint.url}/_emulator/ (calls, faults, rate-limit, reset, ids)",
         f"IDs: {json.dumps(endpoint.ids)}",
     ]
     if faults.rate > 0:
         lines.append(f"Faults: {json.dumps(faults.to_json())}")
+    if rate_limit.rate is not None:
+        lines.append(f"Rate limit: {json.dumps(rate_limit.to_json())}")
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
 

@@ -19,7 +19,8 @@ class ControlError(RuntimeError):
 
 
 class EndpointControl:
-    """Drive the endpoint at ``url`` (``http://127.0.0.1:PORT``): counts, faults, reset."""
+    """Drive the endpoint at ``url`` (``http://127.0.0.1:PORT``): counts, faults, rate limit,
+    reset."""
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
@@ -66,6 +67,21 @@ class EndpointControl:
 
     def clear_faults(self) -> None:
         self._request("DELETE", "faults")
+
+    def throttled(self) -> dict[str, int]:
+        """Calls per operation the rate limit answered with TooManyRequestsException."""
+        return self._request("GET", "calls")["throttled"]
+
+    def rate_limit(self) -> dict[str, Any]:
+        """The live limit: ``{"rate", "burst", "throttled"}`` (rate None: no limit)."""
+        return self._request("GET", "rate-limit")
+
+    def set_rate_limit(self, rate: float, burst: float | None = None) -> dict[str, Any]:
+        """Throttle Organizations calls beyond ``rate`` per second (``burst`` at once)."""
+        return self._request("PUT", "rate-limit", {"rate": rate, "burst": burst})
+
+    def clear_rate_limit(self) -> None:
+        self._request("DELETE", "rate-limit")
 
     def reset(self) -> dict[str, Any]:
         """Fresh seed organization, counts and faults cleared; returns the new IDs."""

@@ -142,6 +142,7 @@ TOO_MANY_REQUESTS = "TooManyRequestsException"
 CONCURRENT_MODIFICATION = "ConcurrentModificationException"
 POLICY_CHANGES_IN_PROGRESS = "PolicyChangesInProgressException"
 SERVICE_EXCEPTION = "ServiceException"
+FINALIZING_ORGANIZATION = "FinalizingOrganizationException"
 
 FAULTS: Mapping[str, AwsError] = {
     TOO_MANY_REQUESTS: AwsError(
@@ -160,6 +161,12 @@ FAULTS: Mapping[str, AwsError] = {
         POLICY_CHANGES_IN_PROGRESS,
         "Changes to the effective policy are in progress, and its contents can't be returned. "
         "Try the operation again later.",
+    ),
+    FINALIZING_ORGANIZATION: AwsError(
+        FINALIZING_ORGANIZATION,
+        "AWS Organizations couldn't perform the operation because your organization hasn't "
+        "finished initializing. This can take up to an hour. Try again later. If after one hour "
+        "you continue to receive this error, contact Amazon Web Services Support.",
     ),
     SERVICE_EXCEPTION: AwsError(
         SERVICE_EXCEPTION,

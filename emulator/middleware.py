@@ -1,9 +1,11 @@
-"""The WSGI layer in front of moto's app: control API, call accounting, faults, AWS rules.
+"""The WSGI layer in front of moto's app: control API, call accounting, rate limit, faults,
+AWS rules.
 
 A request takes one of three paths:
 - ``/_emulator/...``: the control API, answered here (moto never sees it).
 - An Organizations call (``X-Amz-Target: AWSOrganizationsV20161128.<Operation>``): counted,
-  then maybe faulted (before moto, so a faulted call changes nothing), then checked against the
+  then maybe throttled by the rate limit, then maybe faulted (both before moto, so such a
+  call changes nothing), then checked against the
   AWS rules moto lacks and, if none refuses it, passed to moto. The check and moto's handler
   run under the emulator's state lock, so two concurrent attaches cannot both see 4 SCPs.
 - Anything else (moto's other services, ``/moto-api``): passed to moto untouched.
@@ -23,8 +25,9 @@ from moto.organizations.models import organizations_backends
 from moto.utilities.utils import get_partition
 
 from . import aws_rules
-from .errors import FAULTS, StartResponse
+from .errors import FAULTS, TOO_MANY_REQUESTS, StartResponse
 from .faults import FaultConfig, FaultConfigError
+from .ratelimit import RateLimitConfig, RateLimitConfigError
 from .service_model import TARGET_PREFIX, aws_operation_names
 
 if TYPE_CHECKING:
@@ -58,6 +61,9 @@ class EmulatorMiddleware:
         emulator = self.emulator
         # Read even when faulting: an unread body must not be left on a kept-alive connection.
         body = _read_body(environ)
+        if not emulator.rate_limit.admit():
+            emulator.calls.record(operation, faulted=False, throttled=True)
+            return FAULTS[TOO_MANY_REQUESTS](start_response)
         fault = emulator.faults.draw(operation)
         emulator.calls.record(operation, faulted=fault is not None)
         if fault is not None:
@@ -129,7 +135,8 @@ def _json_params(body: bytes) -> dict[str, Any]:
 
 
 class ControlRoutes:
-    """The control API under ``/_emulator/``: calls, faults, reset, ids. JSON in, JSON out."""
+    """The control API under ``/_emulator/``: calls, faults, rate-limit, reset, ids.
+    JSON in, JSON out."""
 
     def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
@@ -139,6 +146,9 @@ class ControlRoutes:
             ("GET", "faults"): lambda _: (200, emulator.faults.state()),
             ("PUT", "faults"): self._set_faults,
             ("DELETE", "faults"): self._clear_faults,
+            ("GET", "rate-limit"): lambda _: (200, emulator.rate_limit.state()),
+            ("PUT", "rate-limit"): self._set_rate_limit,
+            ("DELETE", "rate-limit"): self._clear_rate_limit,
             ("POST", "reset"): lambda _: (200, emulator.reset()),
             ("GET", "ids"): lambda _: (200, emulator.ids),
         }
@@ -176,6 +186,19 @@ class ControlRoutes:
             return 400, {"error": message}
         self.emulator.faults.configure(config)
         return 200, self.emulator.faults.state()
+
+    def _set_rate_limit(self, body: bytes) -> tuple[int, Any]:
+        try:
+            config = RateLimitConfig.from_json(json.loads(body or b"null"))
+        except ValueError as err:  # RateLimitConfigError and JSONDecodeError
+            message = str(err) if isinstance(err, RateLimitConfigError) else f"invalid JSON: {err}"
+            return 400, {"error": message}
+        self.emulator.rate_limit.configure(config)
+        return 200, self.emulator.rate_limit.state()
+
+    def _clear_rate_limit(self, _: bytes) -> tuple[int, Any]:
+        self.emulator.rate_limit.clear()
+        return 200, self.emulator.rate_limit.state()
 
     def _clear_faults(self, _: bytes) -> tuple[int, Any]:
         self.emulator.faults.clear()

@@ -466,8 +466,13 @@ def apply_seed(spec: SeedSpec, backend: OrganizationsBackend, region: str = "us-
     # moto calls it "master". Known cost: moto's DeleteOrganization finds the management
     # account by that name, so on this endpoint it always answers OrganizationNotEmpty.
     management.name = spec.management_account_name
+    # CreateOrganization enabled SCPs already (as AWS does); match the seed's list exactly.
+    enabled = {t["Type"] for t in root.policy_types}
     for policy_type in spec.enabled_policy_types:
-        backend.enable_policy_type(RootId=root.id, PolicyType=policy_type)
+        if policy_type not in enabled:
+            backend.enable_policy_type(RootId=root.id, PolicyType=policy_type)
+    for policy_type in enabled - set(spec.enabled_policy_types):
+        backend.disable_policy_type(RootId=root.id, PolicyType=policy_type)
 
     ou_ids = {ROOT: root.id}
     for path in spec.ous:

@@ -2,7 +2,7 @@
 
 Roles:
 - ``Emulator``: the state one endpoint serves — moto's in-process model (built from the seed),
-  the call counts and the fault setting — and ``reset()``, which rebuilds all three.
+  the call counts, the fault setting and the rate limit — and ``reset()``, which rebuilds them.
 - ``Endpoint``: the running werkzeug server thread, its URL, IDs and control client.
 - ``start_endpoint``: load the seed, build both, serve.
 
@@ -34,8 +34,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .accounting import CallCounter
 from .control import EndpointControl
 from .faults import OFF, FaultConfig, FaultInjector
+from .ratelimit import UNLIMITED, RateLimitConfig, RateLimiter
 from .middleware import EmulatorMiddleware
-from .moto_compat import widen_policy_types
+from .moto_compat import match_aws
 from .seed import BARE_SEED, SAMPLE_SEED, SeedSpec, apply_seed, load_seed
 
 HOST = "127.0.0.1"
@@ -57,6 +58,7 @@ class Emulator:
         self.seed = seed
         self.calls = CallCounter()
         self.faults = FaultInjector()
+        self.rate_limit = RateLimiter()
         # Held while a rule is checked and moto answers, and while the model is rebuilt.
         self.state_lock = threading.RLock()
         self._ids: dict[str, Any] = {}
@@ -69,7 +71,7 @@ class Emulator:
             return copy.deepcopy(self._ids)
 
     def reset(self) -> dict[str, Any]:
-        """Wipe moto's state, rebuild the seed organization, clear counts and faults.
+        """Wipe moto's state, rebuild the seed organization, clear counts, faults, rate limit.
 
         Returns the new IDs. Like moto's ``/moto-api/reset``, this resets every moto service
         in the process, not only Organizations.
@@ -81,6 +83,7 @@ class Emulator:
             self._ids = apply_seed(self.seed, management_backend(), REGION)
             self.calls.reset()
             self.faults.clear()
+            self.rate_limit.clear()
             ids = self.ids
         if self._on_reset is not None:
             self._on_reset(ids)
@@ -156,12 +159,14 @@ def start_endpoint(
     port: int = 0,
     *,
     faults: FaultConfig = OFF,
+    rate_limit: RateLimitConfig = UNLIMITED,
     ids_out: Path | None = None,
     log_requests: bool = False,
 ) -> Endpoint:
     """Seed moto's model and serve it on 127.0.0.1:``port`` (0: a free port).
 
-    ``seed=None`` gives the bare organization. ``ids_out`` receives the IDs as JSON now and after
+    ``seed=None`` gives the bare organization. ``faults`` and ``rate_limit`` apply from the start
+    (until a reset or the control API changes them). ``ids_out`` receives the IDs as JSON now and after
     every reset. Raises SeedError for a bad seed file, OSError if the port cannot be bound, and
     RuntimeError if this process already runs an endpoint (moto's state is per process).
     """
@@ -173,10 +178,11 @@ def start_endpoint(
                 f"an in-process endpoint already runs at {_active.url}; moto keeps one state "
                 "per process, so use that one (or stop it first)"
             )
-        widen_policy_types()
+        match_aws()
         emulator = Emulator(spec, on_reset=_writer(ids_out) if ids_out else None)
         emulator.reset()
         emulator.faults.configure(faults)
+        emulator.rate_limit.configure(rate_limit)
         app = EmulatorMiddleware(DomainDispatcherApplication(create_backend_app), emulator)
         # Bound here, not by werkzeug: on a busy port werkzeug prints and calls sys.exit(1).
         with _listening_socket(port) as sock:

@@ -16,6 +16,7 @@ no Pulumi Cloud account, no update check, no plugin download.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -158,7 +159,21 @@ def open_stack(
 def write_config(work_dir: Path, stack_name: str, config: Mapping[str, Any]) -> None:
     """Write the stack's settings file (``Pulumi.<stack>.yaml``) with ``config``."""
     path = work_dir / f"Pulumi.{stack_name}.yaml"
-    path.write_text(yaml.safe_dump({"config": dict(config)}, sort_keys=True))
+    path.write_text(yaml.dump({"config": dict(config)}, Dumper=_ConfigDumper, sort_keys=True))
+
+
+class _ConfigDumper(yaml.SafeDumper):
+    """Quotes every string made of digits. PyYAML (YAML 1.1) leaves ``038655601561`` plain,
+    since it is no valid octal; Pulumi's Go YAML (1.2) then reads that account ID as a number."""
+
+
+def _quoted_if_numeric(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = "'" if _NUMERIC.fullmatch(data) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_NUMERIC = re.compile(r"[-+]?[0-9][0-9_.eE+-]*")
+_ConfigDumper.add_representer(str, _quoted_if_numeric)
 
 
 def stack_config_file(path: Path) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 :class:`Directory` answers "which root, OU, account or policy is this name?"
 through the project's AWS layer (:class:`provider.aws.OrganizationsApi`: its
-lazily created boto3 client with botocore's standard retries, and its
-:class:`~provider.retry.RetryPolicy` for the "organization busy" codes).
+lazily created boto3 client, which sends each request once, and its
+:class:`~provider.retry.RetryPolicy`, the one retry layer).
 
 Contracts:
 

@@ -10,8 +10,9 @@ Contracts:
   several threads at once is unsafe), from a ``boto3.session.Session`` of
   their own, and reused. Credentials and the endpoint come from the standard
   AWS chain (profile, environment, ``AWS_ENDPOINT_URL_ORGANIZATIONS``).
-* Throttling is retried by botocore's ``standard`` retry mode; the "busy
-  organization" codes by :class:`provider.retry.RetryPolicy`.
+* One retry layer: botocore sends each call once (``total_max_attempts=1``),
+  :class:`provider.retry.RetryPolicy` retries throttling, "busy organization"
+  codes, service errors and connection errors, each within its bound.
 * Methods translate AWS error codes (never message text) into this package's
   exceptions; "already gone" answers become return values where the caller's
   contract says gone is fine.
@@ -29,7 +30,7 @@ from botocore.config import Config as BotocoreConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import errors, ids
-from .retry import RetryPolicy, error_code
+from .retry import RetryPolicy, error_code, may_have_applied
 from .rules import limits_for
 
 DEFAULT_REGION = "us-east-1"
@@ -47,9 +48,6 @@ TARGET_MISSING = frozenset(
         "ParentNotFoundException",
     }
 )
-
-#: Failures after which AWS may or may not have applied the request.
-AMBIGUOUS_FAILURES = frozenset({"ServiceException", "InternalFailure", "InternalError"})
 
 MIN_REASON = "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
 #: InvalidInputException's reason for an AWS-managed policy that cannot be detached.
@@ -103,8 +101,9 @@ class AwsSettings:
 
     region: str = DEFAULT_REGION
     profile: Optional[str] = None
-    #: total attempts botocore makes for throttling and transport errors
-    botocore_max_attempts: int = 8
+    #: seconds to open a connection, and to wait for an answer, per HTTP request
+    connect_timeout: float = 10.0
+    read_timeout: float = 30.0
 
     @classmethod
     def from_config(cls, get: Callable[[str], Any]) -> "AwsSettings":
@@ -146,11 +145,11 @@ class OrganizationsApi:
                     )
                     self._client = session.client(
                         "organizations",
+                        # One HTTP request per call: self.retry is the only retry layer.
                         config=BotocoreConfig(
-                            retries={
-                                "mode": "standard",
-                                "max_attempts": self.settings.botocore_max_attempts,
-                            }
+                            retries={"mode": "standard", "total_max_attempts": 1},
+                            connect_timeout=self.settings.connect_timeout,
+                            read_timeout=self.settings.read_timeout,
                         ),
                     )
         return self._client
@@ -162,24 +161,24 @@ class OrganizationsApi:
 
         Raises AlreadyAttachedError if the attachment existed before this call,
         and the specific error for every other refusal. A Duplicate answer after
-        an attempt that failed *ambiguously* (a ServiceException, or a transport
-        error or 5xx that botocore retried) means that attempt went through and
+        an attempt that failed *ambiguously* (a ServiceException or other 5xx, or
+        a connection lost after the request was sent) means that attempt went through and
         only its answer was lost, so it counts as success. After refusals that
-        change nothing (ConcurrentModification, throttling) a Duplicate is a
-        real one.
+        change nothing (ConcurrentModification, throttling, a failed connect) a
+        Duplicate is a real one.
         """
         ambiguous = False  # an earlier attempt failed in a way that may have applied it
 
-        def attach() -> None:
+        def note(err: BaseException) -> None:
             nonlocal ambiguous
-            try:
-                self.client.attach_policy(PolicyId=policy_id, TargetId=target_id)
-            except ClientError as err:
-                ambiguous = ambiguous or error_code(err) in AMBIGUOUS_FAILURES or _botocore_retries(err) > 0
-                raise
+            ambiguous = ambiguous or may_have_applied(err)
 
         try:
-            self._call("AttachPolicy", attach)
+            self._call(
+                "AttachPolicy",
+                lambda: self.client.attach_policy(PolicyId=policy_id, TargetId=target_id),
+                on_failure=note,
+            )
         except ClientError as err:
             if error_code(err) == "DuplicatePolicyAttachmentException" and ambiguous:
                 return
@@ -277,12 +276,17 @@ class OrganizationsApi:
                               {"ParentId": parent}, budget)
         return total
 
-    def _call(self, operation: str, fn: Callable[[], Any]) -> Any:
+    def _call(
+        self,
+        operation: str,
+        fn: Callable[[], Any],
+        on_failure: Optional[Callable[[BaseException], None]] = None,
+    ) -> Any:
         """Run one call with the bounded retry; a failure to reach AWS at all
         (no credentials, unknown profile, endpoint unreachable) becomes
         AwsConnectionError. AWS's own answers stay ClientErrors for the caller."""
         try:
-            return self.retry.call(operation, fn)
+            return self.retry.call(operation, fn, on_failure)
         except BotoCoreError as err:
             raise errors.AwsConnectionError(operation=operation, detail=str(err)) from err
 
@@ -400,10 +404,6 @@ def _subject(policy_id: str, target_id: str) -> str:
 
 def _message(err: ClientError) -> str:
     return str(err.response.get("Error", {}).get("Message", "")) or str(err)
-
-
-def _botocore_retries(err: ClientError) -> int:
-    return int(err.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0)
 
 
 def target_kind(target_id: str) -> str:

@@ -179,14 +179,17 @@ class OrganizationsNotInUseError(PolicyAttachmentError):
 
 
 class RetriesExhaustedError(PolicyAttachmentError):
-    """Raised when a transient error outlasts the bounded retry."""
+    """Raised when AWS kept answering a retryable error until the bounded retry gave up."""
 
     fmt = (
         "AWS Organizations {operation} kept failing with {code} after {attempts} attempts "
-        "over {elapsed:.0f}s: the organization is busy (other policy changes in progress, "
-        "or throttling) or AWS is having trouble. Run the update again later; run "
-        "`pulumi refresh` first if it was a ServiceException, which may have applied."
+        "over {elapsed:.1f}s: {meaning}. {advice}"
     )
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("meaning", "the organization is busy or AWS is having trouble")
+        kwargs.setdefault("advice", "Run the update again later.")
+        super().__init__(**kwargs)
 
 
 class AwsCallError(PolicyAttachmentError):
@@ -209,10 +212,16 @@ class AwsConnectionError(PolicyAttachmentError):
     """Raised when AWS could not be called at all (credentials, profile, network)."""
 
     fmt = (
-        "Could not call AWS Organizations {operation}: {detail}. Check the credentials "
+        "Could not call AWS Organizations {operation}{tried}: {detail}. Check the credentials "
         "(aws sts get-caller-identity), the profile (AWS_PROFILE or aws:profile), the region "
         "(aws:region) and, for a local endpoint, AWS_ENDPOINT_URL_ORGANIZATIONS."
     )
+
+    def __init__(self, **kwargs: Any) -> None:
+        attempts, elapsed = kwargs.pop("attempts", None), kwargs.pop("elapsed", None)
+        if "tried" not in kwargs:
+            kwargs["tried"] = f" ({attempts} attempts over {elapsed:.1f}s)" if attempts else ""
+        super().__init__(**kwargs)
 
 
 class ExclusiveOrderError(PolicyAttachmentError):
@@ -222,8 +231,8 @@ class ExclusiveOrderError(PolicyAttachmentError):
 
     fmt = (
         "Cannot make {declared} exactly the {type_label}s of {target_id} (attached now: "
-        "{attached}): {reason}. Change the declared set of {target_id}: AWS keeps every "
-        "target within {minimum} to {maximum} {type_label}s at all times."
+        "{attached}): {reason}. Change the declared set of {target_id}: every step must keep "
+        "it within AWS's {minimum} to {maximum} {type_label}s, with one that allows some action."
     )
 
 

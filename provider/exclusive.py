@@ -107,10 +107,6 @@ class ExclusivePoliciesProvider(ResourceProvider):
 
     serialize_as_secret_always = False
 
-    #: The lockout rule plugs in here: a predicate over the set of policy IDs a
-    #: target would carry at a moment, checked after every planned step.
-    acceptable: Acceptable = staticmethod(_allow_all)
-
     def __init__(self) -> None:
         super().__init__()
         self._runtime: Optional[_Runtime] = None
@@ -230,7 +226,8 @@ class ExclusivePoliciesProvider(ResourceProvider):
         # Give back only policies that still exist.
         found = {p for p in props.get(FOUND) or [] if p in attached or self._rt.lookups.policy(p) is not None}
         end = given_back(attached, found, props.get(POLICY_IDS) or [])
-        result = plan_order(attached, end, rules.limits_for(policy_type), acceptable=self.acceptable,
+        result = plan_order(attached, end, rules.limits_for(policy_type),
+                            acceptable=self.acceptable(policy_type, attached),
                             undetachable=rules.UNDETACHABLE_POLICIES)
         if isinstance(result, Impossible):
             raise errors.ExclusiveRestoreError(
@@ -240,6 +237,31 @@ class ExclusivePoliciesProvider(ResourceProvider):
         self._apply(target_id, result, {p.id: p.display for p in listed})
 
     # -- helpers ---------------------------------------------------------------
+
+    def acceptable(self, policy_type: str, start: Iterable[str]) -> Acceptable:
+        """The lockout rule (:func:`provider.rules.allows_nothing`) as the planner's
+        predicate: no step may leave a target only SCPs that allow no action. A
+        target that starts that way cannot be made worse, so it is not constrained.
+        Documents come from DescribePolicy, cached per policy; a set holding
+        FullAWSAccess needs none."""
+        if policy_type != rules.SERVICE_CONTROL_POLICY:
+            return _allow_all
+        lookups = self._rt.lookups
+
+        def allows(policies: frozenset[str]) -> bool:
+            if policies & rules.ALLOW_ALL_POLICIES:
+                return True
+            summaries = (lookups.policy(p) for p in sorted(policies))
+            return not rules.allows_nothing(s.content if s else None for s in summaries)
+
+        start_set, locked_out = frozenset(start), []  # asked only when a step is planned
+
+        def acceptable(policies: frozenset[str]) -> bool:
+            if not locked_out:
+                locked_out.append(not allows(start_set))
+            return locked_out[0] or allows(policies)
+
+        return acceptable
 
     def _plan(self, target_id: str, policy_type: str, declared: list[str]) -> _Plan:
         """From AWS's current set (one ListPoliciesForTarget) to the declared one;
@@ -253,7 +275,8 @@ class ExclusivePoliciesProvider(ResourceProvider):
                 names[policy_id] = self._declared_policy(policy_id, target_id, policy_type).display
         attached = [p.id for p in listed]
         end = frozenset(declared) | (set(attached) & rules.UNDETACHABLE_POLICIES)  # RCPFullAWSAccess stays
-        result = plan_order(attached, end, rules.limits_for(policy_type), acceptable=self.acceptable,
+        result = plan_order(attached, end, rules.limits_for(policy_type),
+                            acceptable=self.acceptable(policy_type, attached),
                             undetachable=rules.UNDETACHABLE_POLICIES)
         if isinstance(result, Impossible):
             limits = rules.limits_for(policy_type)

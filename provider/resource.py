@@ -336,6 +336,7 @@ def _pair(id_: str, props: dict[str, Any]) -> tuple[str, str]:
 
 
 def _outputs(policy_id: str, target_id: str, skip_destroy: bool, policy: Optional[PolicySummary]) -> dict[str, Any]:
+    """The outputs create, read and update record (the SDK adds ``__provider``)."""
     return {
         POLICY_ID: policy_id,
         TARGET_ID: target_id,
@@ -344,6 +345,10 @@ def _outputs(policy_id: str, target_id: str, skip_destroy: bool, policy: Optiona
         "policy_type": policy.type if policy else None,
         "policy_name": policy.name if policy else None,
     }
+
+
+#: For code that records an attachment without the provider (``program.recover``).
+attachment_outputs = _outputs
 
 
 class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="PolicyAttachment"):

@@ -47,7 +47,9 @@ def test_duplicate_attach_maps_to_already_attached_with_import_hint(api, org):
 
 @pytest.mark.parametrize("first_failure, adopted", [
     ("ServiceException", True),  # may have applied: the Duplicate is our own attempt's
+    ("ConnectionClosedError", True),  # sent, answer lost: the same
     ("ConcurrentModificationException", False),  # changed nothing: the Duplicate is real
+    ("EndpointConnectionError", False),  # never sent: the same
 ])
 def test_duplicate_after_a_retry_is_ours_only_after_an_ambiguous_failure(api, org, orgs_client, first_failure, adopted):
     target, policy = org["accounts"]["prod-app"], org["policies"]["RestrictRegions"]
@@ -58,8 +60,10 @@ def test_duplicate_after_a_retry_is_ours_only_after_an_ambiguous_failure(api, or
     def first_fails(**kw):
         calls.append(kw)
         if len(calls) == 1:
-            from botocore.exceptions import ClientError
-            raise ClientError({"Error": {"Code": first_failure, "Message": "x"}}, "AttachPolicy")
+            from botocore import exceptions
+            if first_failure.endswith("Error"):  # a transport failure, not an AWS answer
+                raise getattr(exceptions, first_failure)(endpoint_url="http://127.0.0.1:1")
+            raise exceptions.ClientError({"Error": {"Code": first_failure, "Message": "x"}}, "AttachPolicy")
         return original(**kw)
 
     api.client.attach_policy = first_fails
@@ -75,7 +79,7 @@ def test_an_unreachable_endpoint_is_a_connection_error_naming_what_to_check(monk
     from provider.aws import AwsSettings
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_ORGANIZATIONS", "http://127.0.0.1:9")  # discard port: nothing listens
-    api = OrganizationsApi(AwsSettings(botocore_max_attempts=1), RetryPolicy(sleep=lambda _: None))
+    api = OrganizationsApi(AwsSettings(), RetryPolicy(sleep=lambda _: None))
     with pytest.raises(errors.AwsConnectionError) as err:
         api.describe_policy("p-12345678")
     assert "DescribePolicy" in str(err.value) and "AWS_ENDPOINT_URL_ORGANIZATIONS" in str(err.value)

@@ -12,6 +12,7 @@ from pulumi import automation as auto
 
 import provider
 from program import automation
+from tests.conftest import ALLOW_LIST_CONTENT
 from tests.test_e2e import changes, failure, reconfigure, scps, stack, write_settings
 
 FULL = "FullAWSAccess (p-FullAWSAccess)"
@@ -27,6 +28,16 @@ def cli() -> None:
         pytest.skip(f"end-to-end tests need the pulumi CLI: {err}")
 
 
+@pytest.fixture(autouse=True)
+def allow_lists(org: dict, orgs_client) -> None:
+    """Two allow-list SCPs (they allow some actions): an exclusive set must keep its target
+    able to do something (the lockout rule), so the sets here are built from these."""
+    for name in ("AllowListCore", "AllowListApps"):
+        org["policies"][name] = orgs_client.create_policy(
+            Name=name, Description=name, Type="SERVICE_CONTROL_POLICY", Content=ALLOW_LIST_CONTENT,
+        )["Policy"]["PolicySummary"]["Id"]
+
+
 def exclusive(*policies: str, **extra) -> dict:
     return {"exclusive": True, "policies": list(policies), **extra}
 
@@ -37,7 +48,7 @@ def flat(text: str) -> str:
 
 def test_replace_full_aws_access_by_an_allow_list_on_an_ou(tmp_path, endpoint, org, orgs_client):
     ou = org["ous"]["Root/Workloads"]
-    st = stack(tmp_path, {"Root/Workloads": exclusive("RestrictRegions")})
+    st = stack(tmp_path, {"Root/Workloads": exclusive("AllowListCore")})
     preview = st.preview(diff=True)
     assert preview.change_summary == {"create": 3}  # the stack, the removal limit and the exclusive set
     shown = flat(preview.stdout)
@@ -46,9 +57,9 @@ def test_replace_full_aws_access_by_an_allow_list_on_an_ou(tmp_path, endpoint, o
     endpoint.control.reset_calls()
     result = st.up()
     assert result.summary.resource_changes == {"create": 3}
-    assert scps(orgs_client, ou) == {"RestrictRegions"}
+    assert scps(orgs_client, ou) == {"AllowListCore"}
     assert changes(endpoint) == {"AttachPolicy": 1, "DetachPolicy": 1}  # attach first, or AWS refuses
-    assert result.outputs["attachments"].value == {"Root/Workloads": ["RestrictRegions"]}
+    assert result.outputs["attachments"].value == {"Root/Workloads": ["AllowListCore"]}
 
     endpoint.control.reset_calls()
     assert st.preview().change_summary == {"same": 3}
@@ -63,39 +74,39 @@ def test_replace_full_aws_access_by_an_allow_list_on_an_ou(tmp_path, endpoint, o
 
 def test_swap_at_five_detaches_then_attaches(tmp_path, endpoint, org, orgs_client, make_scps):
     target = org["accounts"]["dev-app"]
-    extra = make_scps(6)
+    extra = make_scps(6, allow=True)
     st = stack(tmp_path, {"dev-app": exclusive(*extra[:5])})
     st.up()
-    assert scps(orgs_client, target) == {f"Extra{n}" for n in range(5)}
+    assert scps(orgs_client, target) == {f"AllowList{n}" for n in range(5)}
     reconfigure(tmp_path, {"dev-app": exclusive(*extra[:4], extra[5])})
     preview = st.preview(diff=True)
     assert preview.change_summary == {"update": 1, "same": 2}
-    assert f"Extra4 ({extra[4]})" in flat(preview.stdout)
+    assert f"AllowList4 ({extra[4]})" in flat(preview.stdout)
     st.up()
-    assert scps(orgs_client, target) == {"Extra0", "Extra1", "Extra2", "Extra3", "Extra5"}
+    assert scps(orgs_client, target) == {"AllowList0", "AllowList1", "AllowList2", "AllowList3", "AllowList5"}
 
 
 def test_an_out_of_band_attach_shows_in_refresh_and_preview_and_goes_with_up(tmp_path, endpoint, org, orgs_client):
     ou, deny = org["ous"]["Root/Workloads/Prod"], org["policies"]["DenyRootUser"]
-    st = stack(tmp_path, {"Root/Workloads/Prod": exclusive("FullAWSAccess", "RestrictRegions")})
+    st = stack(tmp_path, {"Root/Workloads/Prod": exclusive("FullAWSAccess", "AllowListCore")})
     st.up()
     orgs_client.attach_policy(PolicyId=deny, TargetId=ou)  # by hand, in the console
     assert st.refresh().summary.resource_changes.get("update") == 1
     [state] = [r for r in st.export_stack().deployment["resources"] if r["type"].endswith("ExclusivePolicies")]
-    assert state["outputs"]["attached"] == sorted(["p-FullAWSAccess", org["policies"]["RestrictRegions"], deny])
+    assert state["outputs"]["attached"] == sorted(["p-FullAWSAccess", org["policies"]["AllowListCore"], deny])
     preview = st.preview(diff=True)
     assert preview.change_summary == {"update": 1, "same": 2}
     assert f"DenyRootUser ({org['policies']['DenyRootUser']})" in flat(preview.stdout)
     endpoint.control.reset_calls()
     st.up()
-    assert scps(orgs_client, ou) == {"FullAWSAccess", "RestrictRegions"}
+    assert scps(orgs_client, ou) == {"FullAWSAccess", "AllowListCore"}
     assert changes(endpoint) == {"DetachPolicy": 1}
     assert st.preview().change_summary == {"same": 3}
 
 
 def test_a_declared_set_of_six_is_refused_at_preview(tmp_path, endpoint, org, orgs_client, make_scps):
     ou = org["ous"]["Root/Sandbox"]
-    st = stack(tmp_path, {"Root/Sandbox": exclusive(*make_scps(6))})
+    st = stack(tmp_path, {"Root/Sandbox": exclusive(*make_scps(6, allow=True))})
     endpoint.control.reset_calls()
     message = failure(st.preview)
     assert ou in message and "6 policies are declared and AWS allows at most 5" in message
@@ -106,12 +117,12 @@ def test_a_declared_set_of_six_is_refused_at_preview(tmp_path, endpoint, org, or
 
 def test_skip_destroy_then_destroy_leaves_the_allow_list_in_place(tmp_path, endpoint, org, orgs_client):
     sandbox = org["accounts"]["sandbox-1"]
-    st = stack(tmp_path, {"sandbox-1": exclusive("DenyRootUser", skip_destroy=True),
-                          "Root/Sandbox": exclusive("RestrictRegions")})
+    st = stack(tmp_path, {"sandbox-1": exclusive("AllowListApps", skip_destroy=True),
+                          "Root/Sandbox": exclusive("AllowListCore")})
     st.up()
-    assert scps(orgs_client, sandbox) == {"DenyRootUser"}
+    assert scps(orgs_client, sandbox) == {"AllowListApps"}
     st.destroy(run_program=True)
-    assert scps(orgs_client, sandbox) == {"DenyRootUser"}  # skip_destroy: left as it is
+    assert scps(orgs_client, sandbox) == {"AllowListApps"}  # skip_destroy: left as it is
     assert scps(orgs_client, org["ous"]["Root/Sandbox"]) == {"FullAWSAccess"}  # given back
 
 
@@ -133,46 +144,46 @@ def test_a_policy_attachment_on_an_exclusive_target_is_refused_at_preview(tmp_pa
     with_attachment = {"on": False}
 
     def declare() -> None:
-        provider.ExclusivePolicies("owned", target_id=account, policy_ids=[p["DenyRootUser"]])
+        provider.ExclusivePolicies("owned", target_id=account, policy_ids=[p["AllowListApps"]])
         if with_attachment["on"]:
-            provider.PolicyAttachment("extra", policy_id=p["RestrictRegions"], target_id=account)
+            provider.PolicyAttachment("extra", policy_id=p["AllowListCore"], target_id=account)
 
     st = code_stack(tmp_path, declare)
     st.up()
     with_attachment["on"] = True  # added later: the attachment's own hook refuses it
     endpoint.control.reset_calls()
     message = failure(st.preview)
-    assert f"RestrictRegions ({p['RestrictRegions']})" in message and account in message
+    assert f"AllowListCore ({p['AllowListCore']})" in message and account in message
     assert "exclusive set owned" in message and changes(endpoint) == {}
 
     fresh = code_stack(tmp_path / "both-new", declare)  # both new in one update: refused too
     message = failure(fresh.preview)
     assert "exclusive set" in message and account in message
-    assert scps(orgs_client, account) == {"DenyRootUser"}
+    assert scps(orgs_client, account) == {"AllowListApps"}
 
 
 def test_handing_a_target_over_to_attachments_needs_skip_destroy_first(tmp_path, endpoint, org, orgs_client):
     ou = org["ous"]["Root/Workloads"]
-    st = stack(tmp_path, {"Root/Workloads": exclusive("RestrictRegions")})
+    st = stack(tmp_path, {"Root/Workloads": exclusive("AllowListCore")})
     st.up()
-    listed = {"Root/Workloads": [{"policy": "RestrictRegions", "import": True}]}
+    listed = {"Root/Workloads": [{"policy": "AllowListCore", "import": True}]}
     reconfigure(tmp_path, listed)
     endpoint.control.reset_calls()
-    message = failure(st.preview)  # deleting the set would detach the adopted RestrictRegions
+    message = failure(st.preview)  # deleting the set would detach the adopted AllowListCore
     assert ou in message and "skip_destroy: true" in message and "two updates" in message
     assert changes(endpoint) == {}
 
-    reconfigure(tmp_path, {"Root/Workloads": exclusive("RestrictRegions", skip_destroy=True)})
+    reconfigure(tmp_path, {"Root/Workloads": exclusive("AllowListCore", skip_destroy=True)})
     st.up()
     reconfigure(tmp_path, listed)
     assert st.up().summary.resource_changes == {"create": 1, "delete": 1, "same": 2}
-    assert scps(orgs_client, ou) == {"RestrictRegions"}  # released as it was, then adopted
+    assert scps(orgs_client, ou) == {"AllowListCore"}  # released as it was, then adopted
 
 
 def test_removing_a_target_that_cannot_get_its_policies_back_fails_at_preview(
         tmp_path, endpoint, org, orgs_client, make_scps):
     account = org["accounts"]["prod-app"]
-    extra = make_scps(9)
+    extra = make_scps(9, allow=True)
     for policy in extra[1:5]:
         orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # found: FullAWSAccess and four
     st = stack(tmp_path, {"prod-app": exclusive(extra[0]), "Root/Sandbox": exclusive("FullAWSAccess")})
@@ -188,16 +199,16 @@ def test_removing_a_target_that_cannot_get_its_policies_back_fails_at_preview(
 
 def test_making_a_listed_target_exclusive_needs_skip_destroy_first(tmp_path, endpoint, org, orgs_client):
     ou = org["ous"]["Root/Workloads"]
-    st = stack(tmp_path, {"Root/Workloads": ["RestrictRegions"]})
+    st = stack(tmp_path, {"Root/Workloads": ["AllowListCore"]})
     st.up()
-    reconfigure(tmp_path, {"Root/Workloads": exclusive("RestrictRegions")})
+    reconfigure(tmp_path, {"Root/Workloads": exclusive("AllowListCore")})
     endpoint.control.reset_calls()
     message = failure(st.preview)  # the attachment's detach would run after the set took over
     assert ou in message and "becomes exclusive" in message and "skip_destroy: true" in message
     assert changes(endpoint) == {}
 
-    reconfigure(tmp_path, {"Root/Workloads": [{"policy": "RestrictRegions", "skip_destroy": True}]})
+    reconfigure(tmp_path, {"Root/Workloads": [{"policy": "AllowListCore", "skip_destroy": True}]})
     st.up()
-    reconfigure(tmp_path, {"Root/Workloads": exclusive("RestrictRegions")})
+    reconfigure(tmp_path, {"Root/Workloads": exclusive("AllowListCore")})
     st.up()
-    assert scps(orgs_client, ou) == {"RestrictRegions"}
+    assert scps(orgs_client, ou) == {"AllowListCore"}

@@ -107,6 +107,15 @@ def check_bare_with_faults(url: str, ids: dict[str, Any]) -> None:
     assert get_json(f"{url}/_emulator/calls")["faulted"]["ListRoots"] >= 1
 
 
+def check_rate_limited(url: str, ids: dict[str, Any]) -> None:
+    orgs = client(url)
+    orgs.list_roots(), orgs.list_roots()  # the burst of 2
+    with pytest.raises(ClientError) as raised:
+        orgs.list_roots()
+    assert raised.value.response["Error"]["Code"] == "TooManyRequestsException"
+    assert get_json(f"{url}/_emulator/rate-limit") == {"rate": 0.01, "burst": 2.0, "throttled": 1}
+
+
 SERVE_CASES = {
     "sample-seed-sigint": (signal.SIGINT, [], check_sample),
     "custom-seed-sigterm": (signal.SIGTERM, ["--seed", "{dir}/seed.yaml"], check_custom),
@@ -115,6 +124,8 @@ SERVE_CASES = {
         ["--no-seed", "--fault-rate", "1", "--fault-codes", "ServiceException"],
         check_bare_with_faults,
     ),
+    "rate-limited-sigterm": (signal.SIGTERM, ["--rate-limit", "0.01", "--rate-limit-burst", "2"],
+                             check_rate_limited),
 }
 # Each seed problem's message is proved in-process (test_emulator_seed.py); here one of them
 # shows the CLI's exit path, next to the other kinds of bad input.
@@ -123,6 +134,7 @@ BAD_INPUT = {
                                                       "policy 'Nope' is not defined"]),
     "unknown-fault-code": (["--fault-rate", "0.5", "--fault-codes", "Throttled"],
                            ["--fault options", "unknown fault code 'Throttled'"]),
+    "zero-rate-limit": (["--rate-limit", "0"], ["--rate-limit options", "rate must be a number above 0"]),
     "busy-port": (["--port", "{busy}"], ["cannot listen on 127.0.0.1:", "choose another --port"]),
 }
 

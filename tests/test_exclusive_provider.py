@@ -38,13 +38,14 @@ def test_the_pickled_provider_holds_nothing():
     assert len(pickle.dumps(ExclusivePoliciesProvider())) < 120
 
 
-def test_check_plans_replacing_full_aws_access_with_one_list_call(server, org, calls):
-    ou, allow = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+def test_check_plans_replacing_full_aws_access_with_one_list_call(server, org, calls, make_scps):
+    ou, [allow] = org["ous"]["Root/Workloads"], make_scps(1, allow=True)
     inputs, failures = server.check({**props(ou, [allow]), "show_plan": True})  # a preview
     assert failures == [] and "show_plan" not in inputs
-    assert inputs["attach"] == [f"RestrictRegions ({allow})"]
+    assert inputs["attach"] == [f"AllowList0 ({allow})"]
     assert inputs["detach"] == [f"FullAWSAccess ({FULL})"]
-    assert calls() == {"ListPoliciesForTarget": 1, "DescribePolicy": 1}  # the policy to attach
+    made = {op: n for op, n in calls().items() if op != "CreatePolicy"}  # make_scps made the policy
+    assert made == {"ListPoliciesForTarget": 1, "DescribePolicy": 1}  # the policy to attach
 
 
 @pytest.mark.parametrize("declared, expected", [
@@ -74,8 +75,8 @@ def test_check_refuses_malformed_inputs_without_calling_aws(server, org, calls, 
     assert calls() == {}
 
 
-def test_create_replaces_full_aws_access_then_delete_gives_it_back(server, org, orgs_client, calls):
-    ou, allow = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+def test_create_replaces_full_aws_access_then_delete_gives_it_back(server, org, orgs_client, calls, make_scps):
+    ou, [allow] = org["ous"]["Root/Workloads"], make_scps(1, allow=True)
     id_, outs = server.create(props(ou, [allow]))
     made = calls()
     assert (made["ListPoliciesForTarget"], made["AttachPolicy"], made["DetachPolicy"]) == (1, 1, 1)
@@ -89,7 +90,7 @@ def test_create_replaces_full_aws_access_then_delete_gives_it_back(server, org, 
 
 def test_swap_at_five_detaches_first(server, org, orgs_client, make_scps):
     target = org["accounts"]["dev-app"]
-    extra = make_scps(5)
+    extra = make_scps(5, allow=True)
     id_, outs = server.create(props(target, extra[:5]))  # FullAWSAccess out, five in
     assert attached(orgs_client, target) == set(extra[:5])
     new = make_scps(0) or orgs_client.create_policy(
@@ -139,9 +140,9 @@ def test_delete_keeps_what_was_there_and_what_the_stack_did_not_put_there(server
     assert attached(orgs_client, root) == {FULL, leave, deny}  # only RestrictRegions went
 
 
-def test_skip_destroy_leaves_the_set_as_it_is(server, org, orgs_client):
+def test_skip_destroy_leaves_the_set_as_it_is(server, org, orgs_client, make_scps):
     account = org["accounts"]["sandbox-1"]
-    allow = org["policies"]["DenyRootUser"]
+    [allow] = make_scps(1, allow=True)
     id_, outs = server.create(props(account, [allow], skip_destroy=True))
     server.delete(id_, outs)
     assert attached(orgs_client, account) == {allow}
@@ -149,7 +150,7 @@ def test_skip_destroy_leaves_the_set_as_it_is(server, org, orgs_client):
 
 def test_delete_that_cannot_restore_says_how_to_release(server, org, orgs_client, make_scps):
     account = org["accounts"]["prod-app"]
-    extra = make_scps(9)
+    extra = make_scps(9, allow=True)
     for policy in extra[1:5]:
         orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # found: FullAWSAccess + 4
     id_, outs = server.create(props(account, [extra[0]]))

@@ -1,0 +1,144 @@
+"""A killed update recovers: SIGKILL the real CLI in the middle of an ``up`` of 100 attachments,
+after some attaches went out; then the README's recovery (``python -m program.recover``, the
+one extra command) and ``pulumi up`` reach the declared state. Nothing lost, nothing attached
+twice, nothing else changed, no AWS call by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pulumi import automation as auto
+
+from bench.org import all_targets
+from bench.soak import enabled_types, plan, snapshot
+from program import automation
+from tests.test_e2e import cli  # noqa: F401 - the same CLI requirement (skip or fail)
+
+ROOT = Path(__file__).resolve().parent.parent
+COUNT = 100
+KILL_AFTER = 30  # AttachPolicy calls that reached the model
+RETRY = {"policyAttachment:baseDelay": "0.2", "policyAttachment:maxDelay": "2",
+         "policyAttachment:maxAttempts": "12"}
+CHILD = """
+import json, sys
+from pathlib import Path
+from program import automation
+work = Path(sys.argv[1])
+stack = automation.open_stack("kill", work, json.loads((work / "config.json").read_text()))
+stack.up()
+"""
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (from /proc), children first."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    found, frontier = [], [pid]
+    while frontier:
+        children = [p for p, parent in parents.items() if parent in frontier]
+        found += children
+        frontier = children
+    return found
+
+
+def executable(pid: int) -> str:
+    try:
+        return os.path.basename(os.readlink(f"/proc/{pid}/exe"))
+    except OSError:
+        return ""
+
+
+def applied(endpoint: Any, operation: str) -> int:
+    """Calls of ``operation`` that reached the model (not throttled)."""
+    return endpoint.control.calls().get(operation, 0) - endpoint.control.throttled().get(operation, 0)
+
+
+def kill_cli_mid_update(endpoint: Any, work: Path) -> None:
+    """Run ``up`` in a child process; SIGKILL its Pulumi CLI after KILL_AFTER attaches."""
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(work)], cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while applied(endpoint, "AttachPolicy") < KILL_AFTER:
+            assert child.poll() is None, "the update ended before the kill point"
+            assert time.monotonic() < deadline, "no attach reached the endpoint"
+            time.sleep(0.02)
+        tree = descendants(child.pid)
+        clis = [pid for pid in tree if executable(pid) == "pulumi"]
+        assert clis, f"no pulumi CLI among {[(p, executable(p)) for p in tree]}"
+        for pid in clis:
+            os.kill(pid, signal.SIGKILL)
+        child.wait(timeout=60)
+        time.sleep(1)  # let a provider call already in flight land, as it would
+    finally:
+        for pid in [child.pid, *tree] if "tree" in locals() else [child.pid]:
+            try:
+                os.kill(pid, signal.SIGKILL)  # our own processes only: the child and its tree
+            except ProcessLookupError:
+                pass
+        child.wait(timeout=60)
+
+
+@pytest.mark.timeout(600)
+def test_a_killed_up_recovers_with_one_command_then_up(tmp_path, endpoint, org, orgs_client):
+    root = org["root"]
+    extra = [orgs_client.create_organizational_unit(ParentId=root, Name=f"Kill{n}")["OrganizationalUnit"]["Id"]
+             for n in range(8)]
+    targets = all_targets(org) + extra
+    types = enabled_types(orgs_client)
+    pairs = plan(orgs_client, targets, COUNT, prefix="kill")
+    attachments: dict[str, list[str]] = {}
+    for target, policy in pairs:
+        attachments.setdefault(target, []).append(policy)
+    config = {"aws:region": "us-east-1", **RETRY, "org-policies:attachments": attachments}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    before = snapshot(orgs_client, targets, types)
+
+    endpoint.control.reset_calls()
+    endpoint.control.set_rate_limit(10)  # an update that takes long enough to be killed
+    try:
+        kill_cli_mid_update(endpoint, tmp_path)
+    finally:
+        endpoint.control.clear_rate_limit()
+    made = snapshot(orgs_client, targets, types) - before
+    assert KILL_AFTER <= len(made) < COUNT, len(made)
+
+    stack = automation.open_stack("kill", tmp_path, config)
+    with pytest.raises(auto.CommandError):  # as left, the stack refuses the next command
+        stack.preview()
+
+    # The README's one extra command, as a user runs it (same backend, same AWS credentials).
+    env = {**os.environ, **automation.engine_env(tmp_path / "state")}
+    command = subprocess.run([sys.executable, "-m", "program.recover", "--stack", "kill", "--cwd", str(tmp_path)],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert command.returncode == 0, command.stderr
+    report = command.stdout
+    assert "released the stack's lock" in report and "Now run `pulumi up`" in report
+    state = stack.export_stack().deployment
+    recorded = [r for r in state["resources"] if r["type"] == "pulumi-python:dynamic/organizations:PolicyAttachment"]
+    assert not state.get("pending_operations")
+    assert {tuple(r["id"].split(":")) for r in recorded} == made  # every attach made is in state
+    assert re.search(r"[1-9]\d* (attachment|pending)", report), report  # the kill left pending creates
+
+    up = stack.up()
+    assert up.summary.resource_changes == {"create": COUNT - len(made), "same": len(made) + 2}  # + the stack and removal-limit
+    after = snapshot(orgs_client, targets, types)
+    assert after == before | set(pairs)  # nothing lost, nothing else changed
+    assert applied(endpoint, "AttachPolicy") == COUNT  # each pair attached once: no duplicate attach
+    assert stack.preview().change_summary == {"same": COUNT + 2}
