@@ -214,7 +214,7 @@ def table(rows: Sequence[tuple[str, str, str, bool]]) -> str:
     headers = ("metric", "measured", "target", "met")
     body = [(m, v, t, "yes" if ok else "NO") for m, v, t, ok in rows]
     widths = [max(len(r[i]) for r in (headers, *body)) for i in range(4)]
-    line = lambda r: "  ".join(cell.ljust(w) for cell, w in zip(r, widths)).rstrip()  # noqa: E731
+    line = lambda r: "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()  # noqa: E731
     return "\n".join([line(headers), line(tuple("-" * w for w in widths)), *map(line, body)])
 
 
@@ -237,9 +237,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print(table(rows))
     print(f"\nwall time: {results['wall_s']} s")
     if args.chart:
-        from .chart import draw_preview_calls
-
-        from .chart import draw_engine_times
+        from .chart import draw_engine_times, draw_preview_calls
 
         print(f"chart: {draw_preview_calls(results['preview_scaling'], args.chart)}")
         engine_chart = args.chart.with_name(args.chart.stem + "-engine" + args.chart.suffix)

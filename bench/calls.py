@@ -17,8 +17,9 @@ from typing import Any
 
 from pulumi.dynamic.dynamic import serialize_provider
 
+from harness.provider_server import FAST_RETRY as _FAST
+from harness.provider_server import ProviderServer
 from provider import PolicyAttachmentProvider
-from harness.provider_server import FAST_RETRY as _FAST, ProviderServer
 
 from .org import FULL_AWS_ACCESS, OrgShape, all_targets, client, serving
 
@@ -110,10 +111,10 @@ def refresh_calls(sizes: tuple[int, ...] = (10, 100, 1000)) -> dict[str, dict[st
             try:
                 id_ = f"{target}:{FULL_AWS_ACCESS}"
                 outs = server.read(id_, props(FULL_AWS_ACCESS, target))[1]  # state as after create
-                ours = _counted(endpoint, lambda: server.read(id_, outs))
+                ours = _counted(endpoint, lambda server=server, id_=id_, outs=outs: server.read(id_, outs))
             finally:
                 server.close()
-            measured = _counted(endpoint, lambda: _list_targets(orgs, stop_at=target))
+            measured = _counted(endpoint, lambda orgs=orgs, target=target: _list_targets(orgs, stop_at=target))
             position = listed.index(target) + 1
             results[str(size)] = {
                 "ours": sum(ours.values()),

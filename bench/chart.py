@@ -32,7 +32,7 @@ def draw_preview_calls(rows: list[dict[str, Any]], path: Path) -> Path:
     ax.set_xticks(sizes)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
-    for size, row in zip(sizes, rows):
+    for size, row in zip(sizes, rows, strict=True):
         ax.annotate(str(row["guard"]), (size, row["guard"]), textcoords="offset points",
                     xytext=(0, 6), ha="center", fontsize=8)
     fig.tight_layout()

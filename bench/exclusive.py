@@ -14,8 +14,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from provider import ExclusivePoliciesProvider
 from harness.provider_server import ProviderServer
+from provider import ExclusivePoliciesProvider
 
 from .calls import FAST_RETRY
 from .org import SCP, OrgShape, all_targets, client, serving

@@ -78,7 +78,7 @@ class OrgShape:
         return self.targets * (1 + self.extra_scps)
 
     @classmethod
-    def with_attachments(cls, attachments: int, per_target: int = MAX_SCPS_PER_TARGET) -> "OrgShape":
+    def with_attachments(cls, attachments: int, per_target: int = MAX_SCPS_PER_TARGET) -> OrgShape:
         """The shape with ``attachments`` SCP attachments, ``per_target`` on every target."""
         if attachments % per_target:
             raise ValueError(f"{attachments} attachments do not split into {per_target} per target")

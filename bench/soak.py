@@ -22,8 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
-from provider.rules import limits_for
 from harness.provider_server import ProviderError, ProviderServer
+from provider.rules import limits_for
 
 from .calls import FAST_RETRY, props
 
@@ -181,4 +181,4 @@ def _phase(endpoint: Any, server: ProviderServer, pairs: list[Pair], action: str
     report.faults_injected += sum(faulted.values())
     failed = [o for o in outcomes if o is not None]
     report.errors += failed[: max(0, 10 - len(report.errors))]
-    return {pair for pair, outcome in zip(pairs, outcomes) if outcome is None}
+    return {pair for pair, outcome in zip(pairs, outcomes, strict=True) if outcome is None}

@@ -97,7 +97,7 @@ def overhead_ratio(rounds: int = 30, warmup: int = 3) -> dict[str, Any]:
             }
             times: dict[str, dict[str, list[float]]] = {side: {op: [] for op in direct}
                                                         for side in ("provider", "direct")}
-            counts = {side: {} for side in ("provider", "direct")}
+            counts: dict[str, dict[str, int]] = {side: {} for side in ("provider", "direct")}
             for round_ in range(warmup + rounds):
                 order = [("provider", via_provider), ("direct", direct)]
                 if round_ % 2:

@@ -30,7 +30,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import yaml
 
@@ -38,7 +38,7 @@ from .limits import AWS_MANAGED_POLICIES, SERVICE_CONTROL_POLICY, limits_for
 from .service_model import aws_policy_types
 
 if TYPE_CHECKING:
-    from moto.organizations.models import OrganizationsBackend
+    from moto.organizations.models import FakeRoot, OrganizationsBackend
 
 SAMPLE_SEED = Path(__file__).parent / "sample" / "organization.yaml"
 ROOT = "Root"
@@ -461,7 +461,7 @@ def apply_seed(spec: SeedSpec, backend: OrganizationsBackend, region: str = "us-
     """
     backend.create_organization(region=region, FeatureSet="ALL")
     assert backend.org is not None
-    root = next(ou for ou in backend.ou if ou.type == "ROOT")
+    root = cast("FakeRoot", next(ou for ou in backend.ou if ou.type == "ROOT"))  # moto types its list by the base class
     management = backend.get_account_by_id(backend.org.master_account_id)
     # moto calls it "master". Known cost: moto's DeleteOrganization finds the management
     # account by that name, so on this endpoint it always answers OrganizationNotEmpty.

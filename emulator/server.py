@@ -34,9 +34,9 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from .accounting import CallCounter
 from .control import EndpointControl
 from .faults import OFF, FaultConfig, FaultInjector
-from .ratelimit import UNLIMITED, RateLimitConfig, RateLimiter
 from .middleware import EmulatorMiddleware
 from .moto_compat import match_aws
+from .ratelimit import UNLIMITED, RateLimitConfig, RateLimiter
 from .seed import BARE_SEED, SAMPLE_SEED, SeedSpec, apply_seed, load_seed
 
 HOST = "127.0.0.1"

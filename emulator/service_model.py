@@ -10,13 +10,14 @@ from __future__ import annotations
 from functools import cache
 
 import botocore.session
+from botocore.model import ServiceModel
 
 #: The JSON protocol's ``X-Amz-Target`` prefix: ``AWSOrganizationsV20161128.<Operation>``.
 TARGET_PREFIX = "AWSOrganizationsV20161128."
 
 
 @cache
-def _model():  # type: ignore[no-untyped-def]
+def _model() -> ServiceModel:
     return botocore.session.get_session().get_service_model("organizations")
 
 

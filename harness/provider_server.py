@@ -48,7 +48,7 @@ class ProviderServer:
             stderr=subprocess.PIPE,
             text=True,
         )
-        assert self.process.stdout is not None
+        assert self.process.stdout is not None and self.process.stderr is not None
         port = self.process.stdout.readline().strip()
         if not port:
             raise RuntimeError(f"provider server did not start: {self.process.stderr.read()}")

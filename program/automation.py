@@ -58,7 +58,8 @@ class _ReportedOnceLanguageServer(_server.LanguageServer):
 
     def Run(self, request: Any, context: Any) -> Any:
         saved = _server.log
-        _server.log = _QuietShutdownLog(saved)
+        # the SDK's server reads its private module-level `log`; the stand-in has the same methods
+        _server.log = _QuietShutdownLog(saved)  # type: ignore[assignment]
         try:
             result = super().Run(request, context)
         finally:
@@ -89,7 +90,7 @@ class _QuietShutdownLog:
 
 
 # Stack.up/preview/destroy build their server from this module-level name on each call.
-_stack_module.LanguageServer = _ReportedOnceLanguageServer
+_stack_module.LanguageServer = _ReportedOnceLanguageServer  # type: ignore[misc]  # replacing the SDK's private class
 
 
 def cli_version() -> Optional[tuple[int, int, int]]:

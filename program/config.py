@@ -482,6 +482,11 @@ RETRY_SETTINGS = {
 }
 
 
+def _only(key: str, get: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``get`` for ``key`` alone: every other key reads as not set."""
+    return lambda asked: get(key) if asked == key else None
+
+
 def check_retry_settings(get: Callable[[str], Any]) -> None:
     """Refuse a bad ``policyAttachment:*`` retry setting once, at program start,
     naming the key and what it accepts (the provider would otherwise fail each
@@ -491,7 +496,7 @@ def check_retry_settings(get: Callable[[str], Any]) -> None:
     for name, accepted in RETRY_SETTINGS.items():
         key = f"{CONFIG_NAMESPACE}:{name}"
         try:
-            retry_from_config(lambda asked, key=key: get(key) if asked == key else None)
+            retry_from_config(_only(key, get))
         except ValueError:
             _fail(key, f"must be {accepted}, not {get(key)!r}",
                   f"Fix it (pulumi config set {key} <value>) or remove it to use the default")

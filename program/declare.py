@@ -8,7 +8,7 @@ was refused by :mod:`program.config`, :mod:`program.documents` and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import pulumi
 
@@ -49,8 +49,9 @@ def declare_attachments(plan: Sequence[PlannedAttachment],
     returns them by resource name."""
     declared = {}
     for attachment in plan:
+        # the plan resolves policy_id for every policy this stack does not create
         policy_id = (stack_policy_ids[attachment.stack_policy] if attachment.stack_policy
-                     else attachment.policy_id)
+                     else cast(str, attachment.policy_id))
         opts = (pulumi.ResourceOptions(import_=f"{attachment.target_id}:{policy_id}")
                 if attachment.adopt else None)
         declared[attachment.resource_name] = PolicyAttachment(
@@ -81,7 +82,7 @@ def declare_exclusive(plan: Sequence[PlannedExclusive],
     """One ExclusivePolicies per exclusive (target, type); returns them by resource name."""
     declared = {}
     for owned in plan:
-        policy_ids = [stack_policy_ids[p.stack_policy] if p.stack_policy else p.policy_id
+        policy_ids = [stack_policy_ids[p.stack_policy] if p.stack_policy else cast(str, p.policy_id)
                       for p in owned.policies]
         declared[owned.resource_name] = ExclusivePolicies(
             owned.resource_name,

@@ -27,7 +27,7 @@ class ProgramError(pulumi.RunError):
         """The template's fields, derived from the constructor's (override to add some)."""
         return fields
 
-    def at(self, where: str) -> "ProgramError":
+    def at(self, where: str) -> ProgramError:
         """The same error, its message prefixed with ``where`` (the config key and entry)."""
         return type(self)(**{**self.fields, "where": where})
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Optional, Protocol
 
 from .config import ATTACHMENTS_KEY, STACK_POLICY, AttachmentItem, PolicyRef, ProgramConfig, TargetEntry, TargetRef
@@ -114,7 +115,7 @@ def plan_targets(config: ProgramConfig, resolver: Resolver, *, unresolved: Optio
     for entry in config.attachments:
         where = f'{ATTACHMENTS_KEY}, target "{entry.target.text}"'
         try:
-            target_id = _resolve(where, lambda: resolver.target_id(entry.target))
+            target_id = _resolve(where, partial(resolver.target_id, entry.target))
         except (NameNotFoundError, AmbiguousNameError) as err:
             if unresolved is None:
                 raise
@@ -136,7 +137,7 @@ def plan_targets(config: ProgramConfig, resolver: Resolver, *, unresolved: Optio
             at = f'{where}, item {item.position} ("{item.policy.text}")'
             stack = item.policy.text if item.policy.kind == STACK_POLICY else None
             try:
-                policy_id = None if stack else _resolve(at, lambda: resolver.policy_id(item.policy))
+                policy_id = None if stack else _resolve(at, partial(resolver.policy_id, item.policy))
             except (NameNotFoundError, AmbiguousNameError, PolicyTypeNotEnabledError) as err:
                 if unresolved is None:
                     raise

@@ -32,13 +32,13 @@ import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 from pulumi import automation as auto
 
 from provider import ids
-from provider.errors import PolicyAttachmentError
 from provider.aws import AwsSettings, OrganizationsApi, PolicySummary
+from provider.errors import PolicyAttachmentError
 from provider.resource import attachment_outputs
 from provider.retry import retry_from_config
 
@@ -84,7 +84,8 @@ def recover(stack: auto.Stack, api: Optional[OrganizationsApi] = None) -> Recove
     result.repaired_files = repair_file_backend(stack)
     result.cancel_error = _cancel(stack)
     deployment = stack.export_stack()
-    state = deployment.deployment
+    # edited in place and imported back: the SDK types it as an optional read-only Mapping
+    state = cast(dict[str, Any], deployment.deployment)
     pending = state.get("pending_operations") or []
     if not pending:
         return result

@@ -31,8 +31,8 @@ from pulumi.runtime import config as runtime_config
 
 import provider
 from provider import guard
-from provider.guard import stack_config
 from provider.aws import AwsSettings, OrganizationsApi, RootSummary
+from provider.guard import stack_config
 
 from .config import (
     ALLOW_EMPTY,

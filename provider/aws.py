@@ -106,7 +106,7 @@ class AwsSettings:
     read_timeout: float = 30.0
 
     @classmethod
-    def from_config(cls, get: Callable[[str], Any]) -> "AwsSettings":
+    def from_config(cls, get: Callable[[str], Any]) -> AwsSettings:
         """Build from a Pulumi config getter taking namespaced keys (``aws:region``)."""
         region = get("aws:region") or DEFAULT_REGION
         profile = get("aws:profile") or None

@@ -139,10 +139,11 @@ class ExclusivePoliciesProvider(ResourceProvider):
         inputs.setdefault(SKIP_DESTROY, False)
         inputs.setdefault(POLICY_TYPE, DEFAULT_POLICY_TYPE)
         failures = [CheckFailure(p, r) for p, r in _input_failures(inputs)]
-        target_id, policy_type, declared = inputs.get(TARGET_ID), inputs[POLICY_TYPE], inputs.get(POLICY_IDS)
-        if failures or not _all_known(target_id, policy_type, declared):
+        key = _known_key(inputs)
+        if failures or key is None:
             inputs[ATTACH_KEY] = inputs[DETACH_KEY] = UNKNOWN
             return CheckResult(inputs, failures)
+        target_id, policy_type, declared = key
         try:
             plan = self._plan(target_id, policy_type, declared)
         except errors.PolicyAttachmentError as err:
@@ -175,9 +176,10 @@ class ExclusivePoliciesProvider(ResourceProvider):
         check (no call), else asked afresh (a diff without a check first)."""
         if any(is_engine_unknown(news.get(k)) or news.get(k) for k in (ATTACH_KEY, DETACH_KEY)):
             return True
-        target_id, policy_type, declared = news.get(TARGET_ID), news.get(POLICY_TYPE), news.get(POLICY_IDS)
-        if not _all_known(target_id, policy_type, declared):
+        key = _known_key(news)
+        if key is None:
             return True
+        target_id, policy_type, declared = key
         with _checked_lock:
             pending = _checked.pop(_plan_key(target_id, policy_type, declared), None)
         if pending is None:
@@ -254,7 +256,8 @@ class ExclusivePoliciesProvider(ResourceProvider):
             summaries = (lookups.policy(p) for p in sorted(policies))
             return not rules.allows_nothing(s.content if s else None for s in summaries)
 
-        start_set, locked_out = frozenset(start), []  # asked only when a step is planned
+        start_set = frozenset(start)
+        locked_out: list[bool] = []  # asked only when a step is planned
 
         def acceptable(policies: frozenset[str]) -> bool:
             if not locked_out:
@@ -335,6 +338,16 @@ def _outputs(target_id: str, policy_type: str, declared: list[str], skip_destroy
 
 def _plan_key(target_id: str, policy_type: str, declared: list[str]) -> tuple[str, str, tuple[str, ...]]:
     return target_id, policy_type, tuple(sorted(declared))
+
+
+def _known_key(values: dict[str, Any]) -> Optional[tuple[str, str, list[str]]]:
+    """The set's (target ID, policy type, declared policy IDs) from its inputs,
+    or None while any of them (or any declared ID) is missing or unknown."""
+    target_id, policy_type, declared = values.get(TARGET_ID), values.get(POLICY_TYPE), values.get(POLICY_IDS)
+    if not (known(target_id, is_engine_unknown) and known(policy_type, is_engine_unknown)
+            and known(declared, is_engine_unknown)):  # checked by _all_known too; these narrow the types
+        return None
+    return (target_id, policy_type, declared) if _all_known(target_id, policy_type, declared) else None
 
 
 def _all_known(*values: Any) -> bool:

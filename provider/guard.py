@@ -54,8 +54,8 @@ from . import errors, ids, ordering, rules
 from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_label
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
-from .retry import retry_from_config
 from .resource import PROVIDER_KEY, detach_locks_out, last_policy_error, lockout_error
+from .retry import retry_from_config
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
 BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
@@ -320,7 +320,7 @@ async def guard_exclusive_before_create(args: pulumi.ResourceHookArgs) -> None:
     if not (known(target_id, is_engine_unknown) and known(policy_type, is_engine_unknown)):
         return
     book = ledger()
-    for policy_id, name in sorted(book.declared.get(target_id, {}).items()):
+    for policy_id in sorted(book.declared.get(target_id, {})):
         summary = await _off_loop(book.lookups.policy, policy_id)
         if summary is not None and summary.type == policy_type:
             raise exclusive_conflict(summary.display, target_id, policy_type, args.name)

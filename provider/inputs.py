@@ -8,7 +8,7 @@ they are known.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN  # re-exported: the engine's unknown marker
@@ -50,8 +50,9 @@ def input_failures(news: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -
     return failures
 
 
-def known(value: Any, is_unknown: Callable[[Any], bool]) -> bool:
-    """True when ``value`` is present and not the engine's unknown placeholder."""
+def known(value: Any, is_unknown: Callable[[Any], bool]) -> TypeGuard[Any]:
+    """True when ``value`` is present and not the engine's unknown placeholder
+    (a TypeGuard, so type checkers see it is not None after the check)."""
     return value is not None and not is_unknown(value)
 
 

@@ -261,7 +261,7 @@ class PolicyAttachmentProvider(ResourceProvider):
             return described[pid]
 
         if detach_locks_out(policy_id, remaining, describe):
-            shown = [described[p].display if described.get(p) else p for p in sorted(remaining)]
+            shown = [s.display if (s := described.get(p)) else p for p in sorted(remaining)]
             refusal = lockout_error(display, target_id, shown, api.target_facts(target_id))
             if refusal is not None:
                 raise refusal

@@ -119,8 +119,11 @@ def test_policies_for_target_follows_next_token():
     from botocore.stub import Stubber
 
     api = OrganizationsApi(retry=RetryPolicy(sleep=lambda _: None))
-    page = lambda ids: [{"Id": i, "Arn": "arn:aws:organizations::1:policy/" + i, "Name": i,
-                         "Description": "", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False} for i in ids]
+
+    def page(ids):
+        return [{"Id": i, "Arn": "arn:aws:organizations::1:policy/" + i, "Name": i,
+                 "Description": "", "Type": "SERVICE_CONTROL_POLICY", "AwsManaged": False} for i in ids]
+
     with Stubber(api.client) as stub:
         stub.add_response("list_policies_for_target", {"Policies": page(["p-aaaaaaaa"]), "NextToken": "t1"},
                           {"TargetId": "r-ab12", "Filter": "SERVICE_CONTROL_POLICY"})

@@ -8,9 +8,9 @@ import pickle
 
 import pytest
 
+from harness.provider_server import ProviderError, ProviderServer
 from provider import ExclusivePoliciesProvider
 from provider.exclusive import exclusive_id
-from harness.provider_server import ProviderError, ProviderServer
 
 SCP = "SERVICE_CONTROL_POLICY"
 FULL = "p-FullAWSAccess"

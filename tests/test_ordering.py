@@ -39,7 +39,7 @@ def test_every_scp_start_and_end_within_limits_has_a_valid_order():
         steps = plan_order(start, end, SCP)
         assert_valid(start, end, steps, SCP)
         # attach first whenever a slot is free: a new guardrail is in before an old one goes
-        for before, step in zip([frozenset(start), *states(start, steps)], steps):
+        for before, step in zip([frozenset(start), *states(start, steps)], steps, strict=False):
             if step.action == DETACH and len(before) < SCP.maximum:
                 assert not (frozenset(end) - before), (start, end, steps)
 

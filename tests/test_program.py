@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 from unittest import mock
 
 import pulumi
-
-import provider
 import pytest
 import yaml
 from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
 
 import program
+import provider
 from program import ConfigError
 from provider import guard
 from provider.guard import BEFORE_CREATE_HOOK, BEFORE_DELETE_EXCLUSIVE_HOOK, BEFORE_DELETE_HOOK

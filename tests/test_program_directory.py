@@ -4,14 +4,20 @@ the refusals (not found with candidates, ambiguous, duplicates)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from program.config import ACCOUNT_NAME, OU_PATH, ROOT, TARGET_ID, PolicyRef, TargetRef, parse_config
 from program.directory import Directory
-from program.errors import (AmbiguousNameError, ConfigError, NameNotFoundError, OrganizationLookupError,
-                            PolicyTypeNotEnabledError)
+from program.errors import (
+    AmbiguousNameError,
+    ConfigError,
+    NameNotFoundError,
+    OrganizationLookupError,
+    PolicyTypeNotEnabledError,
+)
 from program.plan import plan_attachments
 from provider.aws import OrganizationsApi, PolicySummary, RootSummary
 from provider.retry import RetryPolicy

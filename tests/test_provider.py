@@ -11,7 +11,6 @@ import pytest
 from harness.provider_server import FAST_RETRY, ProviderError, ProviderServer
 
 
-
 @pytest.fixture(scope="module")
 def server(endpoint):
     srv = ProviderServer()

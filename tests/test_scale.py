@@ -11,7 +11,6 @@ import pickle
 from pulumi.dynamic.dynamic import serialize_provider
 
 from provider import PolicyAttachmentProvider
-
 from tests.test_program import ATTACHMENT, NoAws, attachments_config, run_program
 
 COUNT = 2000  # twice the ~985 at which the SDK's pickling recursion used to fail
