@@ -39,20 +39,17 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
 from . import errors, ids, rules
-from .aws import AwsSettings, PolicySummary, policy_type_label, target_kind
+from .aws import PolicySummary, policy_type_label, target_kind
 from .inputs import SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .ordering import ATTACH, Acceptable, Impossible, Step, given_back, plan_order
-from .resource import _RUNTIME_LOCK, _reported, _Runtime
-from .retry import retry_from_config
+from .resource import OrganizationsProvider, _reported
 
 POLICY_TYPE = "policy_type"
 POLICY_IDS = "policy_ids"
@@ -102,32 +99,8 @@ class _Plan:
     end: frozenset[str]
 
 
-class ExclusivePoliciesProvider(ResourceProvider):
+class ExclusivePoliciesProvider(OrganizationsProvider):
     """Makes one target's policies of one type exactly a declared set."""
-
-    serialize_as_secret_always = False
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._runtime: Optional[_Runtime] = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._runtime = None
-
-    def configure(self, req: ConfigureRequest) -> None:
-        """The same stack config as PolicyAttachmentProvider (region, profile, retry)."""
-        self._runtime = _Runtime(AwsSettings.from_config(req.config.get), retry_from_config(req.config.get))
-
-    @property
-    def _rt(self) -> _Runtime:
-        if self._runtime is None:
-            with _RUNTIME_LOCK:
-                if self._runtime is None:
-                    self._runtime = _Runtime(AwsSettings())
-        return self._runtime
 
     # -- plan ------------------------------------------------------------------
 

@@ -79,8 +79,10 @@ def _reported(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
-class PolicyAttachmentProvider(ResourceProvider):
-    """Attaches one Organizations policy to one root, OU or account."""
+class OrganizationsProvider(ResourceProvider):
+    """What every provider of this package shares: it pickles to nothing but its
+    class reference (state must not carry settings or clients) and builds its
+    AWS layer after unpickling, in ``configure`` or on first use."""
 
     serialize_as_secret_always = False
 
@@ -88,7 +90,6 @@ class PolicyAttachmentProvider(ResourceProvider):
         super().__init__()
         self._runtime: Optional[_Runtime] = None
 
-    # Pickle nothing but the class reference: state must not carry settings or clients.
     def __getstate__(self) -> dict[str, Any]:
         return {}
 
@@ -107,6 +108,10 @@ class PolicyAttachmentProvider(ResourceProvider):
                 if self._runtime is None:
                     self._runtime = _Runtime(AwsSettings())
         return self._runtime
+
+
+class PolicyAttachmentProvider(OrganizationsProvider):
+    """Attaches one Organizations policy to one root, OU or account."""
 
     # -- plan ------------------------------------------------------------------
 
