@@ -4,7 +4,7 @@ preview time (before any resource is registered).
 A document is sent to AWS minified: whitespace counts against the size limits
 of policy documents, and reformatting the file then changes nothing in AWS.
 The minified document is then checked against its type's size limit, counted
-in characters as AWS counts them (:data:`CONTENT_LIMITS`).
+in characters as AWS counts them (:data:`provider.rules.CONTENT_LIMITS`).
 """
 
 from __future__ import annotations
@@ -13,23 +13,10 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+from provider import rules
+
 from .config import POLICIES_KEY, PolicySpec
 from .errors import ConfigError
-
-#: The most characters AWS accepts in a policy document of each type, whitespace
-#: included (AWS Organizations user guide, "Quotas for AWS Organizations": maximum
-#: size of a policy document). A type the guide gives no number for (newer ones)
-#: is not checked here: AWS's answer at apply time stays authoritative.
-CONTENT_LIMITS = {
-    "SERVICE_CONTROL_POLICY": 5_120,
-    "RESOURCE_CONTROL_POLICY": 5_120,
-    "DECLARATIVE_POLICY_EC2": 10_000,
-    "BACKUP_POLICY": 10_000,
-    "TAG_POLICY": 10_000,
-    "CHATBOT_POLICY": 10_000,
-    "AISERVICES_OPT_OUT_POLICY": 2_500,
-    "SECURITYHUB_POLICY": 10_000,
-}
 
 
 def load_documents(specs: Iterable[PolicySpec], project_dir: Path) -> dict[str, str]:
@@ -66,7 +53,7 @@ def _load(spec: PolicySpec, project_dir: Path) -> str:
         raise ConfigError(where=where, problem="the JSON is not an object",
                           fix='Write a policy document: {"Version": "2012-10-17", "Statement": [...]}.')
     minified = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    limit = CONTENT_LIMITS.get(spec.type)
+    limit = rules.CONTENT_LIMITS.get(spec.type)
     if limit is not None and len(minified) > limit:
         raise ConfigError(where=where,
                           problem=f"the document is {len(minified):,} characters once minified (the "

@@ -52,6 +52,22 @@ _LIMITS: dict[str, PolicyLimits] = {
 DEFAULT_LIMITS = PolicyLimits(minimum=0, maximum=5)
 
 
+#: The most characters AWS accepts in a policy document of each type, whitespace
+#: included (AWS Organizations user guide, "Quotas for AWS Organizations": maximum
+#: size of a policy document). A type the guide gives no number for (newer ones)
+#: is not checked here: AWS's answer at apply time stays authoritative.
+CONTENT_LIMITS = {
+    "SERVICE_CONTROL_POLICY": 5_120,
+    "RESOURCE_CONTROL_POLICY": 5_120,
+    "DECLARATIVE_POLICY_EC2": 10_000,
+    "BACKUP_POLICY": 10_000,
+    "TAG_POLICY": 10_000,
+    "CHATBOT_POLICY": 10_000,
+    "AISERVICES_OPT_OUT_POLICY": 2_500,
+    "SECURITYHUB_POLICY": 10_000,
+}
+
+
 def limits_for(policy_type: str) -> PolicyLimits:
     """Per-target limits of ``policy_type``; :data:`DEFAULT_LIMITS` for types not listed."""
     return _LIMITS.get(policy_type, DEFAULT_LIMITS)
