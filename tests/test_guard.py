@@ -28,6 +28,16 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def remove_in_parallel(target_id: str, *policy_ids: str) -> list:
+    """The before_delete hooks of removing each of ``policy_ids`` from ``target_id``, run
+    concurrently as the engine runs deletes; each result is None (approved) or the refusal."""
+    async def together():
+        return await asyncio.gather(*(guard.guard_before_delete(delete_args(p, target_id)) for p in policy_ids),
+                                    return_exceptions=True)
+
+    return run(together())
+
+
 def test_removing_the_last_scp_fails_naming_target_policy_and_way_out(ledger, org, calls):
     target = org["accounts"]["sandbox-1"]
     with pytest.raises(LastPolicyError) as err:
@@ -57,15 +67,7 @@ def test_parallel_deletes_of_both_scps_refuse_exactly_one(ledger, org, orgs_clie
     target = org["accounts"]["sandbox-1"]
     [allow_list] = make_scps(1, allow=True)
     orgs_client.attach_policy(PolicyId=allow_list, TargetId=target)
-
-    async def both():
-        return await asyncio.gather(
-            guard.guard_before_delete(delete_args("p-FullAWSAccess", target)),
-            guard.guard_before_delete(delete_args(allow_list, target)),
-            return_exceptions=True,
-        )
-
-    results = run(both())
+    results = remove_in_parallel(target, "p-FullAWSAccess", allow_list)
     assert sum(isinstance(r, LastPolicyError) for r in results) == 1
     assert sum(r is None for r in results) == 1
 
@@ -271,15 +273,7 @@ def test_parallel_removal_of_the_two_allowing_scps_refuses_exactly_one(ledger, o
     [allow_list] = make_scps(1, allow=True)
     for policy in (allow_list, org["policies"]["DenyRootUser"]):
         orgs_client.attach_policy(PolicyId=policy, TargetId=target)
-
-    async def both():
-        return await asyncio.gather(
-            guard.guard_before_delete(delete_args("p-FullAWSAccess", target)),
-            guard.guard_before_delete(delete_args(allow_list, target)),
-            return_exceptions=True,
-        )
-
-    results = run(both())
+    results = remove_in_parallel(target, "p-FullAWSAccess", allow_list)
     assert sum(isinstance(r, LockoutError) for r in results) == 1
     assert sum(r is None for r in results) == 1
 
