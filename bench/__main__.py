@@ -201,9 +201,9 @@ def engine_verdicts(engine_rows: list[dict[str, Any]]) -> list[tuple[str, str, s
             found = row["calls"][step]
             detail = ", ".join(f"{op} {count}" for op, count in found.items()) or "none"
             total = sum(found.values())
-            # New pairs: the provider's check and the guard each ask once per policy and
-            # per target (two processes), plus one ListRoots; removals: one list per target.
-            bound = {"preview_new": 2 * (t + p) + 1, "preview_same": 0,
+            # New pairs: the provider's check asks once per policy and per target, plus one
+            # ListRoots (no guard hook runs for creates); removals: one list per target.
+            bound = {"preview_new": t + p + 1, "preview_same": 0,
                      "preview_removals": row["removed"]}[step]
             rows.append((f"engine.calls.{step} N={n} T={t} P={p}", f"{total} ({detail})",
                          f"<= {bound}", total <= bound))

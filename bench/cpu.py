@@ -2,9 +2,9 @@
 functions, called as :mod:`provider.guard` calls them, with no AWS and no event loop.
 
 The workload: ``declared`` attachments approved for creation (each one checked
-with ``remaining_after_detach`` + ``attach_exceeds_maximum``, as
-``guard_before_create`` does), then ``deletions`` detaches (each checked with
-``remaining_after_detach`` + ``detach_leaves_too_few``, as
+with ``policies_after`` + ``attach_exceeds_maximum``, as the provider's
+``check`` does), then ``deletions`` detaches (each checked with
+``policies_after`` + ``detach_leaves_too_few``, as
 ``guard_before_delete`` does), against targets that already carry
 FullAWSAccess.
 """
@@ -41,14 +41,14 @@ def _decide(declared: int, deletions: int) -> float:
     started = time.process_time()
     for target, policy in creates:
         key = (target, SCP)
-        after = rules.remaining_after_detach(attached[target], attaches[key] | {policy}, detaches[key])
+        after = rules.policies_after(attached[target], attaches[key] | {policy}, detaches[key])
         if rules.attach_exceeds_maximum(SCP, after):
             refused += 1
         else:
             attaches[key].add(policy)
     for target, policy in removes:
         key = (target, SCP)
-        remaining = rules.remaining_after_detach(attached[target], attaches[key], detaches[key] | {policy})
+        remaining = rules.policies_after(attached[target], attaches[key], detaches[key] | {policy})
         if rules.detach_leaves_too_few(SCP, remaining):
             refused += 1
         else:

@@ -74,13 +74,19 @@ REFUSALS = (errors.LastPolicyError, errors.LockoutError)
 DECIDING = ("ListPoliciesForTarget", "DescribePolicy")
 
 
-def guard_preview(endpoint: Any, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    """Run the guard for one preview removing ``pairs``; its calls and refusals.
+def guard_preview(endpoint: Any, by_target: dict[str, list[str]], pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Run the guard for one preview removing ``pairs`` of the attachments
+    ``by_target``; the program declares the others. Its calls and refusals.
 
     ``calls`` counts the calls that decide (ListPoliciesForTarget, DescribePolicy);
     ``message_calls`` those made only to describe a refused target.
     """
     guard.reset_ledger(OrganizationsApi())
+    removed = set(pairs)
+    for target, policies in by_target.items():
+        for policy in policies:
+            if (target, policy) not in removed:
+                guard.record_declared("attachment", target, policy, f"{target}/{policy}")
     endpoint.control.reset_calls()
     outcomes = asyncio.run(_run_hooks(pairs))
     calls = {op: n for op, n in endpoint.control.calls().items() if n}
@@ -111,7 +117,7 @@ def guard_calls(shape: OrgShape, removals: Iterable[tuple[int, int]] = DEFAULT_R
         total = sum(len(p) for p in by_target.values())
         for removed, targets in removals:
             pairs = spread(by_target, removed, targets)
-            result = guard_preview(endpoint, pairs)
+            result = guard_preview(endpoint, by_target, pairs)
             rows.append({"removed": removed, "targets": targets, "lists": result["lists"],
                          "describes": result["describes"], "involved": involved_scps(by_target, pairs),
                          "full_aws_access_removed": any(p == FULL_AWS_ACCESS for _, p in pairs),
@@ -128,7 +134,7 @@ def lockout_calls(shape: OrgShape, targets: int) -> dict[str, Any]:
         by_target = declared(endpoint, shape)
         chosen = [t for t in by_target if t not in (endpoint.ids["root"], endpoint.ids["management_account"])]
         pairs = [(target, FULL_AWS_ACCESS) for target in chosen[:targets]]
-        result = guard_preview(endpoint, pairs)
+        result = guard_preview(endpoint, by_target, pairs)
     return {"targets": len(pairs), "lists": result["lists"], "describes": result["describes"],
             "involved": involved_scps(by_target, pairs), "lockouts": result["lockouts"],
             "message_calls": result["message_calls"]}
@@ -153,7 +159,7 @@ def scaling(sizes: Iterable[int] = (100, 500, 1000, 2000), removed: int = 10, ta
         with serving(shape) as endpoint:
             by_target = declared(endpoint, shape)
             assert sum(len(p) for p in by_target.values()) == size
-            guarded = guard_preview(endpoint, spread(by_target, removed, targets))
+            guarded = guard_preview(endpoint, by_target, spread(by_target, removed, targets))
             row = {"attachments": size, "removed": removed, "targets": targets, "guard": guarded["calls"]}
             if with_naive:
                 row["naive"] = naive_calls(endpoint, by_target)

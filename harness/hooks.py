@@ -1,4 +1,4 @@
-"""A guard hook's arguments, shaped as the engine sends them for a PolicyAttachment."""
+"""The guard hook's arguments, shaped as the engine sends them for a PolicyAttachment."""
 
 from __future__ import annotations
 
@@ -20,11 +20,3 @@ def delete_args(policy_id: str, target_id: str, *, policy_type: str = SCP, name:
     return pulumi.ResourceHookArgs(urn=f"urn:harness::{target_id}:{policy_id}", id=f"{target_id}:{policy_id}",
                                    name=f"{target_id}/{policy_id}", type=RESOURCE_TYPE,
                                    old_inputs=ins, old_outputs=outs)
-
-
-def create_args(policy_id: str, target_id: str) -> pulumi.ResourceHookArgs:
-    """``before_create`` of a new attachment: its new inputs."""
-    return pulumi.ResourceHookArgs(urn=f"urn:harness::{target_id}:{policy_id}", id="",
-                                   name=f"{target_id}/{policy_id}", type=RESOURCE_TYPE,
-                                   new_inputs={"policy_id": policy_id, "target_id": target_id,
-                                               "skip_destroy": False, "__provider": PROVIDER_PLACEHOLDER})

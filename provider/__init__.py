@@ -26,7 +26,7 @@ from .errors import (
     UndetachablePolicyError,
 )
 from .exclusive import ExclusivePolicies, ExclusivePoliciesProvider
-from .guard import guard_before_create, guard_before_delete, in_program_run, register_guard
+from .guard import guard_before_delete, in_program_run, register_guard
 from .resource import PolicyAttachment, PolicyAttachmentProvider
 
 __all__ = [
@@ -52,7 +52,6 @@ __all__ = [
     "RetriesExhaustedError",
     "TargetNotFoundError",
     "UndetachablePolicyError",
-    "guard_before_create",
     "guard_before_delete",
     "register_guard",
 ]

@@ -1,39 +1,41 @@
 """Plan-time guard: ``pulumi preview`` fails before a target would lose its
-last SCP, be left with SCPs that allow no action at all (a lockout), or get
-more policies than AWS allows.
+last SCP or be left with SCPs that allow no action at all (a lockout), and
+before a PolicyAttachment and an ExclusivePolicies claim the same policies.
+(Too many policies on a target is refused by the provider's ``check``.)
 
 The engine never calls a provider for a resource removed from the program
 during preview; it does run ``before_delete`` resource hooks registered with
-``on_dry_run=True`` (Pulumi 3.182+). This module binds two named hooks to
-every PolicyAttachment:
+``on_dry_run=True`` (Pulumi 3.182+). Every PolicyAttachment carries one:
 
 * ``before_delete`` -> :func:`guard_before_delete`: for an attachment whose
   type has a minimum (SCP), remaining = (attached to the target now, one
-  ListPoliciesForTarget per target per run) ∪ (attachments approved for
-  creation on that target in this run) − (detaches approved in this run, this
-  one included). Nothing remaining: refuse, with the provider's own message.
+  ListPoliciesForTarget per target per run) ∪ (attachments the program
+  declares on that target) − (detaches approved in this run, this one
+  included). Nothing remaining: refuse, with the provider's own message.
   For an SCP, also refuse when the detached SCP allows some action and the
   remaining ones allow none (:func:`provider.resource.detach_locks_out`): their
   documents come from DescribePolicy, once per policy per run, read only until
   the answer is known (FullAWSAccess never); a policy created in the same
   update counts as the document the program handed over
   (:func:`expect_new_policy`).
-* ``before_create`` -> :func:`guard_before_create`: refuse an attachment that
-  would put more distinct policies of its type on the target than AWS allows.
 
-Creates (and their hooks) run while the program registers resources; deletes
-run after every create, in parallel. So by the time a delete hook runs, every
-attachment this run adds has been approved, and approvals are recorded under
-one lock so that parallel deletes see each other. In a destroy nothing is
-created, so nothing counts as a replacement there.
+Deletes (and their hooks) run after the program has declared everything and
+every create has run, in parallel; approvals are recorded under one lock so
+that parallel deletes see each other. What the program declares is recorded
+as it declares it (:func:`record_declared`); the types of declared policies are
+looked up only for a target whose detach needs them (FullAWSAccess staying
+settles most detaches without them).
+
+There is deliberately no ``before_create`` hook: the engine calls a hook once
+per resource, and at thousands of attachments those calls alone cost more than
+the checks they would make (see the README's Performance section). The
+provider's ``check`` makes the create-side checks in the provider process.
 
 The hooks run in the program's process, on its event loop. Their AWS calls
 run on worker threads the guard owns (:data:`_AWS_WORKERS`), never on the
 loop's default executor: the SDK blocks one of that executor's workers per
-pending ``RegisterResource``, and the engine answers a registration only after
-its ``before_create`` hook returned, so a hook waiting for that executor
-deadlocks the run as soon as the pending registrations fill it (any stack
-larger than ``parallel``).
+pending ``RegisterResource``, so a hook waiting for that executor can deadlock
+the run once pending registrations fill it.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from typing import Any, Optional, TypeVar
 
 import pulumi
 
-from . import errors, ids, ordering, rules
+from . import errors, ordering, rules
 from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_label
 from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
@@ -58,8 +60,6 @@ from .resource import PROVIDER_KEY, detach_locks_out, last_policy_error, lockout
 from .retry import retry_from_config
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
-BEFORE_CREATE_HOOK = "organizations-policy-attachment-guard-create"
-BEFORE_CREATE_EXCLUSIVE_HOOK = "organizations-exclusive-policies-guard-create"
 BEFORE_DELETE_EXCLUSIVE_HOOK = "organizations-exclusive-policies-guard-delete"
 
 Key = tuple[str, str]  # (target_id, policy_type)
@@ -90,20 +90,25 @@ class Ledger:
     """What one program run has approved so far, and the AWS answers it used."""
 
     lookups: Lookups
+    #: declared policies on targets in ``typed_targets``, by their type
     attaches: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
+    typed_targets: set[str] = field(default_factory=set)
     detaches: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
+    #: attachments declared with IDs not resolved yet (Outputs): (target, policy, resource name)
+    unresolved: list[tuple[Any, Any, str]] = field(default_factory=list)
+    settling: Optional[asyncio.Future[None]] = None
     #: targets that get an attachment whose policy ID, type and document are unknown
     unknown_attaches: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     #: policies created in this update, by the resource name of the attachment
     #: that attaches them (see :func:`expect_new_policy`)
     new_policies: dict[str, NewPolicy] = field(default_factory=dict)
-    #: approved attachments of such policies, whose IDs are unknown in this preview
+    #: declared attachments of such policies, whose IDs are unknown in this preview
     new_attaches: dict[Key, list[NewPolicy]] = field(default_factory=lambda: defaultdict(list))
     #: exclusive sets the program declared: (target, type) -> resource name
     owners: dict[Key, str] = field(default_factory=dict)
     #: PolicyAttachments the program declared: target -> {policy ID: resource name}
     declared: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
-    #: policy ID -> "Name (p-…)" of the attaches approved above, for messages
+    #: policy ID -> "Name (p-…)" of the declared policies typed above, for messages
     names: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -153,7 +158,8 @@ def expect_new_policy(attachment_name: str, *, name: str, policy_type: str, cont
 
 async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
     """Refuse to delete an attachment whose detach would leave its target
-    without the minimum of its policy type (the target's last SCP)."""
+    without the minimum of its policy type (the target's last SCP), or with
+    SCPs that allow nothing."""
     outs = await _plain(args.old_outputs or args.old_inputs or {})
     if outs.get(SKIP_DESTROY) is True:
         return
@@ -178,24 +184,35 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
     attached = await _off_loop(book.lookups.attached, target_id, policy_type)
     if attached is None or all(p.id != policy_id for p in attached):
         return  # target or attachment already gone: nothing will be detached
+    await _settle(book)
     key = (target_id, policy_type)
     attached_ids = [p.id for p in attached]
     while True:
         with book.lock:
             remaining, new, unknown = _after_detach(book, key, attached_ids, policy_id)
-            if rules.detach_leaves_too_few(policy_type, remaining) and not new:
-                if unknown == 0:
-                    raise last_policy_error(display, target_id, policy_type)
-                pulumi.log.warn(
-                    f"{display} is the last {policy_type_label(policy_type)} known on {target_id}; "
-                    f"the update also attaches a policy to {target_id} whose ID is not known until "
-                    "it is created, and it is counted as the replacement. If it is not of the same "
-                    "type, the detach will be refused while applying."
-                )
-            if (policy_type != rules.SERVICE_CONTROL_POLICY or unknown  # unknown: never guess
-                    or not remaining.isdisjoint(rules.ALLOW_ALL_POLICIES)):  # FullAWSAccess stays
+            too_few = rules.detach_leaves_too_few(policy_type, remaining) and not new
+            keeps_all = policy_type != rules.SERVICE_CONTROL_POLICY or not remaining.isdisjoint(
+                rules.ALLOW_ALL_POLICIES)  # FullAWSAccess stays: never a lockout
+            typed = target_id in book.typed_targets
+            if not too_few and keeps_all:
                 book.detaches[key].add(policy_id)
                 return
+            if typed:
+                if too_few:
+                    if unknown == 0:
+                        raise last_policy_error(display, target_id, policy_type)
+                    pulumi.log.warn(
+                        f"{display} is the last {policy_type_label(policy_type)} known on {target_id}; "
+                        f"the update also attaches a policy to {target_id} whose ID is not known until "
+                        "it is created, and it is counted as the replacement. If it is not of the same "
+                        "type, the detach will be refused while applying."
+                    )
+                if keeps_all or unknown:  # unknown: never guess a lockout
+                    book.detaches[key].add(policy_id)
+                    return
+        if not typed:  # what the program declares on the target may settle it: look it up, decide again
+            await _off_loop(_type_declared, book, target_id)
+            continue
         # Reading documents calls AWS: outside the lock, then decided again under
         # it, in case a parallel delete of the same target was approved meanwhile.
         shown = await _off_loop(_lockout, book, policy_id, remaining, new)
@@ -217,11 +234,58 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
 def _after_detach(
     book: Ledger, key: Key, attached: list[str], policy_id: str
 ) -> tuple[frozenset[str], tuple[NewPolicy, ...], int]:
-    """What the target keeps if this run's approved changes and this detach
-    happen: policy IDs, policies created in this update, and how many
-    attachments of unknown policies it gets. Call under ``book.lock``."""
-    remaining = rules.remaining_after_detach(attached, book.attaches[key], book.detaches[key] | {policy_id})
+    """What the target keeps if the program's declarations, this run's
+    approved detaches and this detach happen: policy IDs, policies created in
+    this update, and how many attachments of unknown policies it gets. Call
+    under ``book.lock``."""
+    remaining = rules.policies_after(attached, book.attaches[key], book.detaches[key] | {policy_id})
     return remaining, tuple(book.new_attaches[key]), book.unknown_attaches[key[0]]
+
+
+def _type_declared(book: Ledger, target_id: str) -> None:
+    """Sort the policies the program declares on ``target_id`` by type (one
+    DescribePolicy per policy per run, cached), into ``book.attaches``. Blocking."""
+    with book.lock:
+        if target_id in book.typed_targets:
+            return
+        policy_ids = sorted(book.declared.get(target_id, {}))
+    summaries = [book.lookups.policy(p) for p in policy_ids]
+    with book.lock:
+        for summary in summaries:
+            if summary is not None:  # gone: the provider's check refuses that attachment
+                book.attaches[(target_id, summary.type)].add(summary.id)
+                book.names[summary.id] = summary.display
+        book.typed_targets.add(target_id)
+
+
+async def _settle(book: Ledger) -> None:
+    """Record the attachments declared with Output IDs, once their values are
+    settled (a delete hook runs after the program declared everything). A
+    policy ID still unknown counts as a policy the update creates:
+    :func:`expect_new_policy`'s, or one of unknown type and document."""
+    with book.lock:
+        items, book.unresolved = book.unresolved, []
+        if items:
+            book.settling = asyncio.ensure_future(_record_resolved(book, items))
+        settling = book.settling
+    if settling is not None:
+        await settling
+
+
+async def _record_resolved(book: Ledger, items: list[tuple[Any, Any, str]]) -> None:
+    for target, policy, name in items:
+        values = await _plain({TARGET_ID: target, POLICY_ID: policy})
+        target_id, policy_id = values[TARGET_ID], values[POLICY_ID]
+        if not known(target_id, is_engine_unknown):
+            continue  # a target the update creates carries nothing to detach
+        with book.lock:
+            if known(policy_id, is_engine_unknown):
+                book.declared[target_id][policy_id] = name
+                book.typed_targets.discard(target_id)
+            elif (new := book.new_policies.get(name)) is not None:
+                book.new_attaches[(target_id, new.policy_type)].append(new)
+            else:
+                book.unknown_attaches[target_id] += 1
 
 
 def _lockout(
@@ -237,52 +301,6 @@ def _lockout(
         f"{n.name} (created in this update)" for n in new]
 
 
-async def guard_before_create(args: pulumi.ResourceHookArgs) -> None:
-    """Refuse an attachment that would put more policies of its type on the
-    target than AWS allows, counting this run's earlier approvals."""
-    ins = await _plain(args.new_inputs or {})
-    target_id, policy_id = ins.get(TARGET_ID), ins.get(POLICY_ID)
-    book = ledger()
-    if not known(target_id, is_engine_unknown):
-        return
-    if not known(policy_id, is_engine_unknown):
-        with book.lock:
-            new = book.new_policies.get(args.name)
-            if new is None:
-                book.unknown_attaches[target_id] += 1
-            else:
-                book.new_attaches[(target_id, new.policy_type)].append(new)
-        return
-    if ids.target_type(target_id) is None or not ids.is_policy_id(policy_id):
-        return  # the provider's check reports malformed IDs
-    summary = await _off_loop(book.lookups.policy, policy_id)
-    if summary is None:
-        return  # the provider's check reports the unknown policy
-    attached = await _off_loop(book.lookups.attached, target_id, summary.type)
-    if attached is None:
-        return  # the provider's check reports the unknown target
-    owner = book.owners.get((target_id, summary.type))
-    if owner is not None:
-        raise exclusive_conflict(summary.display, target_id, summary.type, owner)
-    key = (target_id, summary.type)
-    with book.lock:
-        after = rules.remaining_after_detach(
-            (p.id for p in attached), book.attaches[key] | {policy_id}, book.detaches[key]
-        )
-        if rules.attach_exceeds_maximum(summary.type, after):
-            names = {p.id: p.display for p in attached} | book.names
-            raise errors.PolicyLimitExceededError(
-                policy=summary.display,
-                target_id=target_id,
-                count=len(after),
-                type_label=policy_type_label(summary.type),
-                attached=", ".join(sorted(names.get(p, p) for p in after - {policy_id})),
-                maximum=rules.limits_for(summary.type).maximum,
-            )
-        book.attaches[key].add(policy_id)
-        book.names[policy_id] = summary.display
-
-
 # -- where a refused resource was declared -------------------------------------------
 
 #: resource name -> where the program declared it (e.g. a config key and entry), this run
@@ -293,6 +311,11 @@ def label_resources(labels: Mapping[str, str]) -> None:
     """Have this run's refusals name where each resource was declared (``labels``:
     resource name -> e.g. the stack config entry). Call after :func:`register_guard`."""
     _labels.update(labels)
+
+
+def declared_at(resource_name: str) -> Optional[str]:
+    """Where the program declared ``resource_name``, when it said (:func:`label_resources`)."""
+    return _labels.get(resource_name)
 
 
 def _labelled(hook: Callable[[pulumi.ResourceHookArgs], Any]) -> Callable[[pulumi.ResourceHookArgs], Any]:
@@ -311,21 +334,6 @@ def _labelled(hook: Callable[[pulumi.ResourceHookArgs], Any]) -> Callable[[pulum
     return labelled
 
 
-async def guard_exclusive_before_create(args: pulumi.ResourceHookArgs) -> None:
-    """Refuse a new exclusive set on a (target, type) that a PolicyAttachment
-    declared in the same program also attaches to (the two would undo each
-    other). The reverse case is refused by :func:`guard_before_create`."""
-    ins = await _plain(args.new_inputs or {})
-    target_id, policy_type = ins.get(TARGET_ID), ins.get("policy_type")
-    if not (known(target_id, is_engine_unknown) and known(policy_type, is_engine_unknown)):
-        return
-    book = ledger()
-    for policy_id in sorted(book.declared.get(target_id, {})):
-        summary = await _off_loop(book.lookups.policy, policy_id)
-        if summary is not None and summary.type == policy_type:
-            raise exclusive_conflict(summary.display, target_id, policy_type, args.name)
-
-
 async def guard_exclusive_before_delete(args: pulumi.ResourceHookArgs) -> None:
     """Refuse, at preview, deleting an exclusive set when giving its target
     back what it found is impossible (AWS's limits), or when this update hands
@@ -337,6 +345,8 @@ async def guard_exclusive_before_delete(args: pulumi.ResourceHookArgs) -> None:
             known(target_id, is_engine_unknown) and known(policy_type, is_engine_unknown)):
         return
     book = ledger()
+    await _settle(book)
+    await _off_loop(_type_declared, book, target_id)
     with book.lock:
         handed_over = sorted(book.attaches.get((target_id, policy_type), ()))
     if handed_over:
@@ -364,34 +374,63 @@ def exclusive_conflict(policy: str, target_id: str, policy_type: str, owner: str
                                          type_label=policy_type_label(policy_type))
 
 
+class ConflictingDeclarationsError(pulumi.RunError):
+    """An :class:`~provider.errors.ExclusiveConflictError` found while the
+    program declares its resources. A RunError: Pulumi prints its message, not
+    the program's traceback."""
+
+    def __init__(self, refusal: errors.ExclusiveConflictError, where: Optional[str]) -> None:
+        self.refusal = refusal
+        message = str(refusal) if where is None else str(errors.DeclaredAtError(where=where, message=str(refusal)))
+        super().__init__(message)
+
+
 def record_declared(kind: str, target_id: Any, key: Any, resource_name: str) -> None:
-    """Note a resource the program declares, for the conflict checks above:
-    ``kind`` "attachment" (key: policy ID) or "exclusive" (key: policy type).
-    Values not known yet (Outputs) are not recorded: those conflicts surface
-    when applying, as each resource undoes the other."""
-    if not (isinstance(target_id, str) and isinstance(key, str)):
-        return
+    """Note a resource the program declares: ``kind`` "attachment" (key: its
+    policy ID) or "exclusive" (key: its policy type).
+
+    Attachments count as what their target keeps when a delete hook decides
+    (:func:`guard_before_delete`); IDs given as Outputs are recorded once
+    settled. An exclusive set and an attachment of its type on the same target
+    would undo each other: declaring the second of the two raises
+    :class:`ConflictingDeclarationsError` (one DescribePolicy per policy on such
+    a target, only there). Exclusive sets with Output values are not recorded:
+    those conflicts surface when applying, as each resource undoes the other.
+    """
     if in_program_run():
         register_guard()  # a new run starts a new ledger: record into that one
     book = ledger()
+    plain = all(isinstance(v, str) and not is_engine_unknown(v) for v in (target_id, key))
     with book.lock:
         if kind == "exclusive":
+            if not plain:
+                return
             book.owners[(target_id, key)] = resource_name
+        elif not plain:
+            book.unresolved.append((target_id, key, resource_name))
+            return
         else:
             book.declared[target_id][key] = resource_name
+            book.typed_targets.discard(target_id)
+        owners = {ptype: name for (target, ptype), name in book.owners.items() if target == target_id}
+        attachments = sorted(book.declared.get(target_id, {}).items()) if owners else []
+    for policy_id, attachment in attachments:
+        summary = book.lookups.policy(policy_id)  # blocking, and only where a set and attachments meet
+        if summary is not None and summary.type in owners:
+            refusal = exclusive_conflict(summary.display, target_id, summary.type, owners[summary.type])
+            raise ConflictingDeclarationsError(refusal, _labels.get(attachment))
 
 
 # -- registration ----------------------------------------------------------------
 
-_hooks: Optional[tuple[pulumi.ResourceHook, pulumi.ResourceHook]] = None
+_hooks: Optional[tuple[pulumi.ResourceHook, pulumi.ResourceHook]] = None  # attachments', sets'
 _hooks_run: Optional[object] = None  # the engine connection (monitor) _hooks were registered with
 _hooks_lock = threading.Lock()
-_exclusive_hooks: list[pulumi.ResourceHook] = []  # registered with _hooks, for ExclusivePolicies
 
 
 def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
-    """Register the guard hooks with this run's engine, once per run, and
-    return them.
+    """Register the guard's delete hooks with this run's engine, once per run,
+    and return them (PolicyAttachment's, ExclusivePolicies').
 
     Every run of a program that uses this package must register them, even a
     run that declares no PolicyAttachment any more: the engine looks the
@@ -408,43 +447,28 @@ def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
             _labels.clear()
             _hooks = (
                 pulumi.ResourceHook(BEFORE_DELETE_HOOK, _labelled(guard_before_delete), dry_run),
-                pulumi.ResourceHook(BEFORE_CREATE_HOOK, _labelled(guard_before_create), dry_run),
+                pulumi.ResourceHook(BEFORE_DELETE_EXCLUSIVE_HOOK, guard_exclusive_before_delete, dry_run),
             )
-            # The delete hook on every run (the engine looks it up by name to delete a
-            # set that left the program); the create hook with the first set of the run.
-            _exclusive_hooks[:] = [pulumi.ResourceHook(
-                BEFORE_DELETE_EXCLUSIVE_HOOK, guard_exclusive_before_delete, dry_run)]
             _hooks_run = monitor
             with _ledger_lock:
                 _ledger = None  # approvals and cached answers belong to one run
         return _hooks
 
 
-def with_exclusive_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:
-    """``opts`` with the exclusive sets' conflict check bound, keeping the user's hooks."""
-    register_guard()
-    with _hooks_lock:
-        # Registered only in runs that declare an exclusive set: a create hook is
-        # looked up only while its resource registers (delete hooks are the ones
-        # the engine needs on every run).
-        if len(_exclusive_hooks) == 1:
-            _exclusive_hooks.append(pulumi.ResourceHook(
-                BEFORE_CREATE_EXCLUSIVE_HOOK, guard_exclusive_before_create,
-                pulumi.ResourceHookOptions(on_dry_run=True)))
-        before_delete, before_create = _exclusive_hooks
-    ours = pulumi.ResourceHookBinding(before_delete=[before_delete], before_create=[before_create])
-    opts = copy.copy(opts) if opts is not None else pulumi.ResourceOptions()
-    opts.hooks = pulumi.ResourceHookBinding.merge(opts.hooks, ours)
-    return opts
-
-
 def with_guard_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:
-    """``opts`` with the guard hooks bound, keeping the user's own hooks."""
-    before_delete, before_create = register_guard()
-    ours = pulumi.ResourceHookBinding(before_delete=[before_delete], before_create=[before_create])
+    """``opts`` with the PolicyAttachment's delete hook bound, keeping the user's own hooks."""
+    return _with_hook(opts, register_guard()[0])
+
+
+def with_exclusive_hooks(opts: Optional[pulumi.ResourceOptions]) -> pulumi.ResourceOptions:
+    """``opts`` with the ExclusivePolicies' delete hook bound, keeping the user's own hooks."""
+    return _with_hook(opts, register_guard()[1])
+
+
+def _with_hook(opts: Optional[pulumi.ResourceOptions], before_delete: pulumi.ResourceHook) -> pulumi.ResourceOptions:
     opts = copy.copy(opts) if opts is not None else pulumi.ResourceOptions()
     # Set, not ResourceOptions.merge: merge would add the user's hooks a second time.
-    opts.hooks = pulumi.ResourceHookBinding.merge(opts.hooks, ours)
+    opts.hooks = pulumi.ResourceHookBinding.merge(opts.hooks, pulumi.ResourceHookBinding(before_delete=[before_delete]))
     return opts
 
 

@@ -18,6 +18,14 @@ from . import ids
 POLICY_ID = "policy_id"
 TARGET_ID = "target_id"
 SKIP_DESTROY = "skip_destroy"
+#: Where the program declared the resource (e.g. its stack config entry), for
+#: messages. Sent by the program, read and dropped by ``check``: never stored in
+#: state, so rewording a label is no diff.
+DECLARED_AT = "declared_at"
+#: True when the resource was declared with ``delete_before_replace``: a replace
+#: on the same target detaches the old policy before attaching the new one.
+#: Like DECLARED_AT, read and dropped by ``check``.
+DELETES_FIRST = "delete_before_replace"
 
 
 def input_failures(news: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -> list[tuple[str, str]]:

@@ -12,7 +12,8 @@ import copy
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence, Set
 from typing import Any, Optional, TypeVar
 
 import pulumi
@@ -37,7 +38,16 @@ from .aws import (
     policy_type_label,
     target_kind,
 )
-from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, input_failures, is_engine_unknown, known
+from .inputs import (
+    DECLARED_AT,
+    DELETES_FIRST,
+    POLICY_ID,
+    SKIP_DESTROY,
+    TARGET_ID,
+    input_failures,
+    is_engine_unknown,
+    known,
+)
 from .lookups import Lookups
 from .retry import RetryPolicy, retry_from_config
 from .sdk_compat import pickler_restored
@@ -52,11 +62,19 @@ T = TypeVar("T")
 
 
 class _Runtime:
-    """What a configured provider uses; built after unpickling, never pickled."""
+    """What a configured provider uses; built after unpickling, never pickled.
+
+    ``approved``: the new attachments this process's ``check`` has passed, per
+    (target, type). The engine runs one provider process per operation and
+    checks every new attachment of it, in order, before creating it, so these
+    are exactly the attaches that will reach the target before this one.
+    """
 
     def __init__(self, settings: AwsSettings, retry: Optional[RetryPolicy] = None) -> None:
         self.api = OrganizationsApi(settings, retry or RetryPolicy())
         self.lookups = Lookups(self.api)
+        self.approved: dict[tuple[str, str], set[str]] = defaultdict(set)
+        self.approved_lock = threading.Lock()
 
 
 def _reported(method: Callable[..., T]) -> Callable[..., T]:
@@ -117,10 +135,17 @@ class PolicyAttachmentProvider(OrganizationsProvider):
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         """Input formats first (no AWS call); then, for a new pair whose IDs are
-        known, that the policy and target exist, the type is enabled and the
-        pair is not attached already (or is, when imported). AWS answers are
-        cached per process."""
+        known, that the policy and target exist, the type is enabled, the pair
+        is not attached already (or is, when imported), and the target stays
+        within its type's maximum counting the attachments this operation
+        checked before it. AWS answers are cached per process.
+
+        Failures start with where the program declared the resource when it
+        said so (:data:`~provider.inputs.DECLARED_AT`, dropped from the inputs).
+        """
         inputs = dict(news)
+        declared_at = inputs.pop(DECLARED_AT, None)
+        deletes_first = inputs.pop(DELETES_FIRST, False) is True
         inputs.setdefault(SKIP_DESTROY, False)
         failures = [CheckFailure(p, r) for p, r in input_failures(inputs, is_engine_unknown)]
         policy_id, target_id = inputs.get(POLICY_ID), inputs.get(TARGET_ID)
@@ -129,13 +154,19 @@ class PolicyAttachmentProvider(OrganizationsProvider):
         new_pair = (olds.get(POLICY_ID), olds.get(TARGET_ID)) != (policy_id, target_id)
         if not failures and new_pair and known(policy_id, is_engine_unknown) and known(target_id, is_engine_unknown):
             try:
-                failures += self._organization_failures(policy_id, target_id, inputs.get(IMPORT_ID))
+                # a replace on the same target that deletes first frees the old policy's slot
+                leaving = ({olds[POLICY_ID]} if deletes_first and olds.get(TARGET_ID) == target_id
+                           and olds.get(POLICY_ID) else set())
+                failures += self._organization_failures(policy_id, target_id, inputs.get(IMPORT_ID), leaving)
             except errors.PolicyAttachmentError as err:  # AWS could not answer: say so on the pair
                 failures.append(CheckFailure(POLICY_ID, f"Could not check {policy_id} on {target_id}: {err}"))
+        if isinstance(declared_at, str) and declared_at:
+            failures = [CheckFailure(f.property, str(errors.DeclaredAtError(where=declared_at, message=f.reason)))
+                        for f in failures]
         return CheckResult(inputs, failures)
 
     def _organization_failures(
-        self, policy_id: str, target_id: str, import_id: Optional[str]
+        self, policy_id: str, target_id: str, import_id: Optional[str], leaving: Set[str]
     ) -> list[CheckFailure]:
         lookups = self._rt.lookups
         expected_id = ids.attachment_id(target_id, policy_id)
@@ -158,7 +189,24 @@ class PolicyAttachmentProvider(OrganizationsProvider):
             return [CheckFailure(POLICY_ID, str(errors.AlreadyAttachedError(policy_id=policy_id, target_id=target_id)))]
         # import_ and not attached: create attaches it. The flag may stay after the
         # adoption, so an attachment found missing later is repaired like any other.
-        return []
+        refusal = self._approve_attach(policy, target_id, attached, leaving)
+        return [] if refusal is None else [CheckFailure(POLICY_ID, str(refusal))]
+
+    def _approve_attach(self, policy: PolicySummary, target_id: str, attached: list[PolicySummary],
+                        leaving: Set[str]) -> Optional[errors.PolicyLimitExceededError]:
+        """Count ``policy`` among the attaches this operation makes on the
+        target, or the refusal when that would exceed the type's maximum
+        (``leaving``: a policy detached from the target before this attach)."""
+        rt, key = self._rt, (target_id, policy.type)
+        with rt.approved_lock:
+            arriving = rt.approved[key] | {policy.id}
+            after = rules.policies_after((p.id for p in attached), arriving, leaving)
+            if not rules.attach_exceeds_maximum(policy.type, after):
+                rt.approved[key].add(policy.id)
+                return None
+        names = {p.id: p.display for p in attached}
+        shown = sorted(names.get(p) or _display(rt.lookups.policy(p), p) for p in after - {policy.id})
+        return limit_error(policy.display, target_id, policy.type, after, shown)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """policy_id or target_id changed: replace (create before delete);
@@ -249,7 +297,7 @@ class PolicyAttachmentProvider(OrganizationsProvider):
             attached = api.policies_for_target(target_id, policy_type)
             if attached is None or all(p.id != policy_id for p in attached):
                 return
-            remaining = rules.remaining_after_detach((p.id for p in attached), (), (policy_id,))
+            remaining = rules.policies_after((p.id for p in attached), (), (policy_id,))
             if rules.detach_leaves_too_few(policy_type, remaining):
                 raise last_policy_error(display, target_id, policy_type)
             if policy_type == rules.SERVICE_CONTROL_POLICY:
@@ -270,6 +318,24 @@ class PolicyAttachmentProvider(OrganizationsProvider):
             refusal = lockout_error(display, target_id, shown, api.target_facts(target_id))
             if refusal is not None:
                 raise refusal
+
+
+def _display(summary: Optional[PolicySummary], policy_id: str) -> str:
+    return summary.display if summary else policy_id
+
+
+def limit_error(display: str, target_id: str, policy_type: str, after: Set[str],
+                others: Sequence[str]) -> errors.PolicyLimitExceededError:
+    """The refusal of an attach that would leave ``after`` on the target (more
+    than the type's maximum); ``others``: how to name the policies besides the new one."""
+    return errors.PolicyLimitExceededError(
+        policy=display,
+        target_id=target_id,
+        count=len(after),
+        type_label=policy_type_label(policy_type),
+        attached=", ".join(others),
+        maximum=rules.limits_for(policy_type).maximum,
+    )
 
 
 def last_policy_error(display: str, target_id: str, policy_type: str) -> errors.LastPolicyError:
@@ -398,6 +464,12 @@ class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="Po
             "policy_type": None,
             "policy_name": None,
         }
+        # Hints for check, which drops them from the inputs it returns (never stored).
+        declared_at = guard.declared_at(resource_name)
+        if declared_at is not None:
+            props[DECLARED_AT] = declared_at
+        if opts is not None and opts.delete_before_replace:
+            props[DELETES_FIRST] = True
         guard.record_declared("attachment", target_id, policy_id, resource_name)
         if opts is not None and opts.import_:
             props[IMPORT_ID] = opts.import_

@@ -78,15 +78,15 @@ def is_undetachable(policy_id: str) -> bool:
     return policy_id in UNDETACHABLE_POLICIES
 
 
-def remaining_after_detach(
+def policies_after(
     attached: Iterable[str],
-    declared: Iterable[str],
-    detached: Iterable[str],
+    arriving: Iterable[str],
+    leaving: Iterable[str],
 ) -> frozenset[str]:
-    """Policies a target carries after a run: (attached now ∪ declared to stay or
-    arrive) − detached, each counted once. Judges detaches (too few left?) and
-    attaches (too many?) alike."""
-    return frozenset(attached).union(declared).difference(detached)
+    """Policies a target carries after a run's changes: (attached now ∪
+    arriving) − leaving, each counted once. Judges detaches (too few left?)
+    and attaches (too many?) alike."""
+    return frozenset(attached).union(arriving).difference(leaving)
 
 
 def detach_leaves_too_few(policy_type: str, remaining: Set[str]) -> bool:

@@ -9,11 +9,11 @@ import pulumi
 import pytest
 from pulumi.runtime.rpc import UNKNOWN
 
-from harness.hooks import create_args, delete_args
+from harness.hooks import delete_args
 from provider import errors as provider_errors
 from provider import guard
 from provider.aws import OrganizationsApi
-from provider.errors import LastPolicyError, LockoutError, PolicyLimitExceededError, UndetachablePolicyError
+from provider.errors import LastPolicyError, LockoutError, UndetachablePolicyError
 from tests.conftest import ALLOW_LIST_CONTENT, SCP_CONTENT
 
 SCP = "SERVICE_CONTROL_POLICY"
@@ -26,6 +26,11 @@ def ledger(endpoint, org):
 
 def run(coro):
     return asyncio.run(coro)
+
+
+def declare(target_id, policy_id, name=None):
+    """What PolicyAttachment tells the guard as the program declares it."""
+    guard.record_declared("attachment", target_id, policy_id, name or f"{target_id}/{policy_id}")
 
 
 def remove_in_parallel(target_id: str, *policy_ids: str) -> list:
@@ -75,26 +80,48 @@ def test_parallel_deletes_of_both_scps_refuse_exactly_one(ledger, org, orgs_clie
 def test_removal_with_a_replacement_declared_in_the_same_run_passes(ledger, org, make_scps):
     target = org["accounts"]["sandbox-1"]
     [allow_list] = make_scps(1, allow=True)
-    run(guard.guard_before_create(create_args(allow_list, target)))
+    declare(target, allow_list)
     run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
+
+
+def test_declaring_the_policy_being_detached_does_not_save_it(ledger, org):
+    target = org["accounts"]["sandbox-1"]
+    declare(target, "p-FullAWSAccess", name="renamed")
+    with pytest.raises(LastPolicyError):
+        run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
 
 
 def test_replacement_of_another_type_does_not_count(ledger, org):
     target = org["accounts"]["sandbox-1"]
-    run(guard.guard_before_create(create_args(org["policies"]["RequireCostCenterTag"], target)))
+    declare(target, org["policies"]["RequireCostCenterTag"])
     with pytest.raises(LastPolicyError):
         run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
 
 
 def test_replacement_with_unknown_policy_id_counts_with_a_warning(ledger, org, capsys):
     target = org["accounts"]["sandbox-1"]
-    run(guard.guard_before_create(create_args(UNKNOWN, target)))
+    declare(target, UNKNOWN)
     run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
     assert "not known until it is created" in capsys.readouterr().err
 
 
+def test_output_ids_are_counted_once_settled(ledger, org):
+    """Declared with Outputs (e.g. another resource's ID): recorded when the delete hook runs."""
+    target = org["accounts"]["sandbox-1"]
+    [deny] = [org["policies"]["DenyRootUser"]]
+
+    async def declare_then_delete() -> None:
+        declare(pulumi.Output.from_input(target), pulumi.Output.secret("p-FullAWSAccess"), name="kept")
+        await guard.guard_before_delete(delete_args(deny, target))  # not attached: passes, nothing read
+        await guard.guard_before_delete(delete_args("p-FullAWSAccess", target))
+
+    with pytest.raises(LastPolicyError):  # declaring FullAWSAccess again does not replace it
+        run(declare_then_delete())
+    assert ledger.declared[target] == {"p-FullAWSAccess": "kept"}
+
+
 def test_unknown_policy_on_another_target_does_not_count(ledger, org):
-    run(guard.guard_before_create(create_args(UNKNOWN, org["accounts"]["prod-app"])))
+    declare(org["accounts"]["prod-app"], UNKNOWN)
     with pytest.raises(LastPolicyError):
         run(guard.guard_before_delete(delete_args("p-FullAWSAccess", org["accounts"]["sandbox-1"])))
 
@@ -108,7 +135,9 @@ def test_unknown_policy_on_another_target_does_not_count(ledger, org):
 ])
 def test_deletes_that_leave_the_minimum_untouched_pass(ledger, org, calls, args):
     run(guard.guard_before_delete(args(org)))
-    assert calls().get("ListPoliciesForTarget", 0) <= 1
+    delete = args(org).old_outputs
+    lists = 0 if delete["skip_destroy"] or delete["policy_type"] != SCP else 1
+    assert calls().get("ListPoliciesForTarget", 0) == lists
 
 
 def test_skip_destroy_and_other_types_make_no_aws_call(ledger, org, calls):
@@ -121,54 +150,6 @@ def test_rcp_full_aws_access_is_refused_at_plan_time(ledger, org):
     with pytest.raises(UndetachablePolicyError):
         run(guard.guard_before_delete(delete_args("p-RCPFullAWSAccess", org["root"],
                                                   policy_type="RESOURCE_CONTROL_POLICY")))
-
-
-def test_sixth_scp_refused_fifth_allowed(ledger, org, orgs_client, make_scps):
-    target = org["accounts"]["dev-app"]
-    extra = make_scps(4)
-    for policy in extra[:3]:
-        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
-    run(guard.guard_before_create(create_args(extra[3], target)))  # the 5th
-    with pytest.raises(PolicyLimitExceededError) as err:
-        run(guard.guard_before_create(create_args(org["policies"]["RestrictRegions"], target)))  # a 6th
-    message = str(err.value)
-    assert message.startswith(f"Refusing to attach RestrictRegions ({org['policies']['RestrictRegions']}) "
-                              f"to {target}: the target would carry 6 policies of type service control "
-                              "policy (SCP) (Extra0 (")
-    assert "Extra3 (" in message and "FullAWSAccess (p-FullAWSAccess)" in message  # named, approved ones too
-    assert "at most 5" in message and "in one `pulumi up`, and add the new one in the next" in message
-    assert "delete_before_replace=True" in message
-
-
-def test_earlier_approvals_already_in_aws_count_once(ledger, org, orgs_client, make_scps):
-    """In `up` the hook runs, then the create: the next hook must not count it twice."""
-    target = org["accounts"]["dev-app"]
-    extra = make_scps(4)
-    for policy in extra[:3]:
-        run(guard.guard_before_create(create_args(policy, target)))
-        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
-    run(guard.guard_before_create(create_args(extra[3], target)))
-
-
-def test_replace_at_five_scps_is_refused_unless_delete_before_replace(ledger, org, orgs_client, make_scps):
-    target = org["accounts"]["dev-app"]
-    extra = make_scps(5)
-    for policy in extra[:4]:
-        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
-    # create-before-delete (the default): the new half needs a sixth slot
-    with pytest.raises(PolicyLimitExceededError):
-        run(guard.guard_before_create(create_args(extra[4], target)))
-    # delete_before_replace: the engine deletes the old half first
-    guard.reset_ledger(OrganizationsApi())
-    run(guard.guard_before_delete(delete_args(extra[0], target)))
-    run(guard.guard_before_create(create_args(extra[4], target)))
-
-
-def test_unknown_target_or_policy_is_left_to_the_providers_check(ledger, org, calls):
-    run(guard.guard_before_create(create_args("p-doesnotexist1", org["root"])))
-    run(guard.guard_before_create(create_args("p-FullAWSAccess", "ou-zzzz-zzzzzzzz")))
-    assert not any(ledger.attaches.values())  # neither is approved, nor refused here
-    assert calls() == {"DescribePolicy": 2, "ListPoliciesForTarget": 1}
 
 
 def test_secret_ids_are_unwrapped_not_skipped(ledger, org):
@@ -189,7 +170,7 @@ def test_unknowns_as_the_sdk_deserializes_them(ledger, org, capsys):
     from pulumi.output import Unknown
 
     target = org["accounts"]["sandbox-1"]
-    run(guard.guard_before_create(create_args(Unknown(), target)))
+    declare(target, Unknown())
     run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
     assert "not known until it is created" in capsys.readouterr().err
 
@@ -311,12 +292,6 @@ def test_a_document_gone_since_the_listing_is_never_a_lockout(ledger, org, orgs_
 NEW = "sandbox/NewPolicy"  # the attachment's resource name, as the program names it
 
 
-def create_new_args(target_id, name=NEW):
-    args = create_args(UNKNOWN, target_id)
-    args.name = name
-    return args
-
-
 @pytest.mark.parametrize("content, policy_type, refusal", [
     (ALLOW_LIST_CONTENT, SCP, None),  # an allow-list created in the same update: the way out
     (SCP_CONTENT, SCP, LockoutError),  # a deny-only one created in the same update does not help
@@ -327,7 +302,7 @@ def test_a_policy_created_in_the_same_update_counts_as_its_document_says(
     target = org["accounts"]["sandbox-1"]
     orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=target)
     guard.expect_new_policy(NEW, name="NewPolicy", policy_type=policy_type, content=content)
-    run(guard.guard_before_create(create_new_args(target)))
+    declare(target, UNKNOWN, name=NEW)
     if refusal is None:
         run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
     else:
@@ -342,7 +317,7 @@ def test_a_policy_created_in_the_same_update_counts_as_its_document_says(
 def test_a_new_scp_replacing_a_targets_only_scp_counts_without_a_warning(ledger, org, capsys, content, refusal):
     target = org["accounts"]["sandbox-1"]  # FullAWSAccess only
     guard.expect_new_policy(NEW, name="NewPolicy", policy_type=SCP, content=content)
-    run(guard.guard_before_create(create_new_args(target)))
+    declare(target, UNKNOWN, name=NEW)
     if refusal is None:
         run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
     else:
@@ -355,24 +330,20 @@ def test_an_unknown_policy_without_a_document_is_never_a_lockout(ledger, org, or
     """Your own code attaching an Output policy ID: its document is unknown, so no guess."""
     target = org["accounts"]["sandbox-1"]
     orgs_client.attach_policy(PolicyId=org["policies"]["DenyRootUser"], TargetId=target)
-    run(guard.guard_before_create(create_new_args(target, name="not-announced")))
+    declare(target, UNKNOWN, name="not-announced")
     run(guard.guard_before_delete(delete_args("p-FullAWSAccess", target)))
 
 
 @pytest.mark.parametrize("labels, prefix", [
-    ({"a": 'org-policies:attachments, target "dev-app", policy "RestrictRegions"'},
-     'org-policies:attachments, target "dev-app", policy "RestrictRegions": Refusing to attach'),
-    ({}, "Refusing to attach"),
+    ({"a": 'org-policies:attachments, target "sandbox-1", policy "FullAWSAccess"'},
+     'org-policies:attachments, target "sandbox-1", policy "FullAWSAccess": Refusing to detach'),
+    ({}, "Refusing to detach"),
 ], ids=["declared in config", "declared in code"])
-def test_refusals_name_where_the_program_declared_the_resource(ledger, org, orgs_client, make_scps,
-                                                               labels, prefix):
-    target = org["accounts"]["dev-app"]
-    for policy in make_scps(4):
-        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
-    args = create_args(org["policies"]["RestrictRegions"], target)
+def test_refusals_name_where_the_program_declared_the_resource(ledger, org, labels, prefix):
+    args = delete_args("p-FullAWSAccess", org["accounts"]["sandbox-1"])
     guard._labels.clear()
     guard.label_resources({args.name: labels["a"]} if labels else {})
     with pytest.raises(provider_errors.PolicyAttachmentError) as err:
-        run(guard._labelled(guard.guard_before_create)(args))
+        run(guard._labelled(guard.guard_before_delete)(args))
     assert str(err.value).startswith(prefix)
     guard._labels.clear()

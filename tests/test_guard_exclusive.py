@@ -10,7 +10,7 @@ import pytest
 
 from provider import errors, guard
 from provider.aws import OrganizationsApi
-from tests.test_guard import create_args, delete_args
+from tests.test_guard import declare, delete_args
 
 SCP = "SERVICE_CONTROL_POLICY"
 FULL = "p-FullAWSAccess"
@@ -27,11 +27,6 @@ def set_delete_args(target, declared, found, skip_destroy=False) -> pulumi.Resou
             "attached": declared, "skip_destroy": skip_destroy, "__provider": "gAR..."}
     return pulumi.ResourceHookArgs(urn="urn:x", id=f"{target}/{SCP}", name="set", type=TYPE,
                                    old_inputs=outs, old_outputs=outs)
-
-
-def set_create_args(target, declared) -> pulumi.ResourceHookArgs:
-    return pulumi.ResourceHookArgs(urn="urn:x", id="", name="set", type=TYPE, new_inputs={
-        "target_id": target, "policy_type": SCP, "policy_ids": declared, "skip_destroy": False})
 
 
 def run(coro):
@@ -67,31 +62,43 @@ def test_removing_a_set_that_cannot_give_back_is_refused_unless_skip_destroy(
 
 def test_removing_a_set_while_attachments_take_its_target_over_is_refused(ledger, org):
     ou, allow = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
-    run(guard.guard_before_create(create_args(allow, org["ous"]["Root/Sandbox"])))  # elsewhere: fine
+    declare(org["ous"]["Root/Sandbox"], allow)  # elsewhere: fine
     run(guard.guard_exclusive_before_delete(set_delete_args(ou, [FULL], [FULL])))
-    run(guard.guard_before_create(create_args(org["policies"]["DenyRootUser"], ou)))
+    declare(ou, org["policies"]["DenyRootUser"])
     with pytest.raises(errors.ExclusiveHandoverError) as err:
         run(guard.guard_exclusive_before_delete(set_delete_args(ou, [FULL], [FULL])))
     assert ou in str(err.value) and org["policies"]["DenyRootUser"] in str(err.value)
 
 
-def test_a_set_and_an_attachment_on_one_target_and_type_conflict_in_either_order(ledger, org):
+def test_a_set_and_an_attachment_on_one_target_and_type_conflict_in_either_order(ledger, org, calls):
     ou, tag = org["ous"]["Root/Workloads"], org["policies"]["RequireCostCenterTag"]
     deny = org["policies"]["DenyRootUser"]
     guard.record_declared("exclusive", ou, SCP, "set")
-    with pytest.raises(errors.ExclusiveConflictError) as err:  # the attachment is new
-        run(guard.guard_before_create(create_args(deny, ou)))
-    assert "exclusive set set" in str(err.value) and ou in str(err.value)
-    run(guard.guard_before_create(create_args(tag, ou)))  # another type: no conflict
+    declare(ou, tag)  # another type: no conflict
+    with pytest.raises(guard.ConflictingDeclarationsError) as err:  # the attachment comes second
+        declare(ou, deny, name="extra")
+    assert isinstance(err.value, pulumi.RunError)  # printed without the program's traceback
+    assert "exclusive set set" in str(err.value) and f"DenyRootUser ({deny})" in str(err.value)
     with pytest.raises(errors.ExclusiveTakeoverError):  # an attachment leaves as the set takes over
         run(guard.guard_before_delete(delete_args(FULL, ou)))
 
     guard.reset_ledger(OrganizationsApi())
-    guard.record_declared("attachment", ou, deny, "extra")
-    guard.record_declared("attachment", ou, tag, "tagged")
-    with pytest.raises(errors.ExclusiveConflictError) as err:  # the set is new
-        run(guard.guard_exclusive_before_create(set_create_args(ou, [FULL])))
-    assert f"DenyRootUser ({deny})" in str(err.value)
+    guard.label_resources({"extra": 'org-policies:attachments, target "Root/Workloads", policy "DenyRootUser"'})
+    declare(ou, deny, name="extra")
+    declare(ou, tag, name="tagged")
+    before = calls().get("DescribePolicy", 0)
+    with pytest.raises(guard.ConflictingDeclarationsError) as err:  # the set comes second
+        guard.record_declared("exclusive", ou, SCP, "set")
+    assert str(err.value).startswith('org-policies:attachments, target "Root/Workloads", policy "DenyRootUser": ')
+    looked_up = sorted([deny, tag]).index(deny) + 1  # the target's attachments, in order, until the conflict
+    assert calls()["DescribePolicy"] - before == looked_up
+    guard._labels.clear()
+
+
+def test_attachments_elsewhere_are_never_looked_up(ledger, org, calls):
+    guard.record_declared("exclusive", org["ous"]["Root/Workloads"], SCP, "set")
+    declare(org["ous"]["Root/Sandbox"], org["policies"]["DenyRootUser"])
+    assert calls() == {}
 
 
 def test_values_not_known_yet_are_not_recorded(ledger, org):
@@ -101,3 +108,4 @@ def test_values_not_known_yet_are_not_recorded(ledger, org):
 
     run(record())
     assert ledger.owners == {} and dict(ledger.declared) == {}
+    assert [name for _, _, name in ledger.unresolved] == ["a"]  # settled when a delete hook runs

@@ -27,12 +27,12 @@ import program
 import provider
 from program import ConfigError
 from provider import guard
-from provider.guard import BEFORE_CREATE_HOOK, BEFORE_DELETE_EXCLUSIVE_HOOK, BEFORE_DELETE_HOOK
+from provider.guard import BEFORE_DELETE_EXCLUSIVE_HOOK, BEFORE_DELETE_HOOK
 
 ROOT_DIR = Path(__file__).resolve().parent.parent
 ATTACHMENT = "pulumi-python:dynamic/organizations:PolicyAttachment"
 AWS_POLICY = "aws:organizations/policy:Policy"
-GUARD_HOOKS = {BEFORE_DELETE_HOOK, BEFORE_CREATE_HOOK}
+GUARD_HOOKS = {BEFORE_DELETE_HOOK}
 #: registered on every run (the exclusive sets' delete hook), bound to no attachment
 REGISTERED_HOOKS = GUARD_HOOKS | {BEFORE_DELETE_EXCLUSIVE_HOOK}
 OU = "ou-ab12-cdef3456"
@@ -144,7 +144,7 @@ async def settle_then_raise(err: Exception) -> None:
     orphaned registration runs during the next test and crashes grpc. The CLI
     ends the process on a failed run, so only tests need this.
     """
-    hooks = (*(guard._hooks or ()), *guard._exclusive_hooks)
+    hooks = guard._hooks or ()
     await asyncio.gather(*(hook._registered for hook in hooks), return_exceptions=True)
     raise err
 
@@ -201,7 +201,7 @@ def test_the_users_own_hooks_are_kept_once_next_to_the_guards() -> None:
 
     run = run_program(DECLARES_NONE, api=NoAws(), before=declare_with_user_hooks)
     assert run.monitor.bindings["mine"] == {"before_delete": ["my-audit", BEFORE_DELETE_HOOK],
-                                            "before_create": ["my-audit", BEFORE_CREATE_HOOK]}
+                                            "before_create": ["my-audit"]}
 
 
 def test_import_true_adopts_through_the_import_id_input() -> None:
@@ -214,12 +214,11 @@ def test_import_true_adopts_through_the_import_id_input() -> None:
     assert "import_id" not in inputs[f"{OU}/p-examplepolicy1"]
 
 
-def test_every_attachment_carries_both_guard_hooks() -> None:
+def test_every_attachment_carries_the_guards_delete_hook_and_no_create_hook() -> None:
     run = run_program(attachments_config({OU: ["p-examplepolicy1", "p-examplepolicy2"]}), api=NoAws())
     assert sorted(run.monitor.registered_hooks) == sorted(REGISTERED_HOOKS)
     for name in run.attachments():
-        assert run.monitor.bindings[name] == {"before_delete": [BEFORE_DELETE_HOOK],
-                                              "before_create": [BEFORE_CREATE_HOOK]}
+        assert run.monitor.bindings[name] == {"before_delete": [BEFORE_DELETE_HOOK], "before_create": []}
 
 
 @pytest.mark.parametrize("config", [{}, attachments_config(None), attachments_config({})],

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from program import ConfigError
-from provider.guard import BEFORE_CREATE_EXCLUSIVE_HOOK, BEFORE_DELETE_EXCLUSIVE_HOOK
+from provider.guard import BEFORE_DELETE_EXCLUSIVE_HOOK
 from tests.test_program import NoAws, attachments_config, registered_by_last_run, run_program
 
 EXCLUSIVE = "pulumi-python:dynamic/organizations:ExclusivePolicies"
@@ -28,8 +28,7 @@ def test_an_exclusive_target_declares_one_set_per_type_and_attachments_for_other
     assert run.attachments() == {f"{ou}/{p['RequireCostCenterTag']}": (ou, p["RequireCostCenterTag"], False)}
     assert run.exports["attachments"] == {  # as written in the config
         "Root/Workloads": sorted(["RestrictRegions", p["DenyRootUser"], "RequireCostCenterTag"])}
-    assert run.monitor.bindings[f"{ou}/{SCP}"] == {"before_create": [BEFORE_CREATE_EXCLUSIVE_HOOK],
-                                                   "before_delete": [BEFORE_DELETE_EXCLUSIVE_HOOK]}
+    assert run.monitor.bindings[f"{ou}/{SCP}"] == {"before_delete": [BEFORE_DELETE_EXCLUSIVE_HOOK], "before_create": []}
 
 
 def test_exclusive_types_with_no_listed_policy_of_a_type_declare_an_empty_set(org):

@@ -386,3 +386,68 @@ def test_a_failing_policy_lookup_fails_create_before_anything_is_attached(org, e
         assert policy not in attached(orgs_client, target)
     finally:
         srv.close()
+
+
+# -- the per-target maximum, counted across the attachments one operation checks ----------
+
+@pytest.fixture
+def fresh(endpoint):
+    """A provider process of its own: what one engine operation checks."""
+    srv = ProviderServer()
+    srv.configure(FAST_RETRY)
+    yield srv
+    srv.close()
+
+
+def test_sixth_scp_refused_at_check_fifth_allowed(fresh, org, orgs_client, make_scps, calls):
+    target = org["accounts"]["dev-app"]
+    extra = make_scps(4)
+    for policy in extra[:3]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    made_before = calls()
+    assert server_check_ok(fresh, props(extra[3], target))  # the 5th
+    restrict = org["policies"]["RestrictRegions"]
+    _, failures = fresh.check(props(restrict, target))  # a 6th
+    assert [p for p, _ in failures] == ["policy_id"]
+    message = failures[0][1]
+    assert message.startswith(f"Refusing to attach RestrictRegions ({restrict}) to {target}: the target would "
+                              "carry 6 policies of type service control policy (SCP) (Extra0 (")
+    assert "Extra3 (" in message and "FullAWSAccess (p-FullAWSAccess)" in message  # the approved one too
+    assert "at most 5" in message and "in one `pulumi up`, and add the new one in the next" in message
+    assert calls()["AttachPolicy"] == made_before["AttachPolicy"]  # checking attaches nothing
+
+
+def test_attaches_checked_earlier_and_made_since_count_once(fresh, org, orgs_client, make_scps):
+    """In `up` the engine checks, then creates: the next check must not count it twice."""
+    target = org["accounts"]["dev-app"]
+    extra = make_scps(4)
+    for policy in extra[:3]:
+        assert server_check_ok(fresh, props(policy, target))
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    assert server_check_ok(fresh, props(extra[3], target))
+
+
+@pytest.mark.parametrize("deletes_first, refused", [(False, True), (True, False)])
+def test_replace_at_five_scps_needs_delete_before_replace(fresh, org, orgs_client, make_scps, deletes_first, refused):
+    """The new half of a replace on the same target: created before the old half is
+    deleted (a sixth slot) unless the resource says delete_before_replace."""
+    target = org["accounts"]["dev-app"]
+    extra = make_scps(5)
+    for policy in extra[:4]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
+    news = props(extra[4], target) | ({"delete_before_replace": True} if deletes_first else {})
+    inputs, failures = fresh.check(news, olds=props(extra[0], target))
+    assert bool(failures) is refused
+    if refused:
+        assert "delete_before_replace=True" in failures[0][1]
+    assert "delete_before_replace" not in inputs  # a hint for check, never stored
+
+
+def test_check_failures_start_with_where_the_program_declared_it(fresh, org):
+    where = 'org-policies:attachments, target "Root", policy "FullAWSAccess"'
+    inputs, failures = fresh.check(props("p-FullAWSAccess", org["root"]) | {"declared_at": where})
+    assert [p for p, _ in failures] == ["policy_id"]
+    assert failures[0][1].startswith(f"{where}: ") and "already attached" in failures[0][1]
+    assert "declared_at" not in inputs  # never stored: rewording the config is no diff
+    _, failures = fresh.check(props("p-FullAWSAccess", org["root"]))
+    assert not failures[0][1].startswith(where)

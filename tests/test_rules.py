@@ -31,8 +31,8 @@ def test_limits_for(policy_type, minimum, maximum):
         (set(), set(), set(), set()),
     ],
 )
-def test_remaining_after_detach(attached, declared, detached, expected):
-    assert rules.remaining_after_detach(attached, declared, detached) == expected
+def test_policies_after(attached, declared, detached, expected):
+    assert rules.policies_after(attached, declared, detached) == expected
 
 
 @pytest.mark.parametrize(
