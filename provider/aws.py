@@ -30,6 +30,7 @@ from botocore.config import Config as BotocoreConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import errors, ids
+from .refusals import last_policy_error, limit_error
 from .retry import RetryPolicy, error_code, may_have_applied
 from .rules import limits_for
 
@@ -116,13 +117,6 @@ class AwsSettings:
 def policy_display(policy_id: str, name: Optional[str]) -> str:
     """``"Name (p-id)"`` for messages, or the bare ID when the name is unknown."""
     return f"{name} ({policy_id})" if name and name != policy_id else policy_id
-
-
-def policy_type_label(policy_type: str) -> str:
-    """Human name of a policy type for messages."""
-    if policy_type == "SERVICE_CONTROL_POLICY":
-        return "service control policy (SCP)"
-    return policy_type.lower().replace("_", " ")
 
 
 @dataclass
@@ -323,12 +317,7 @@ class OrganizationsApi:
         if code == "ConstraintViolationException" and reason == MIN_REASON:
             summary = self._quiet(lambda: self.describe_policy(policy_id))
             policy_type = summary.type if summary else "SERVICE_CONTROL_POLICY"
-            return errors.LastPolicyError(
-                policy=summary.display if summary else display,
-                target_id=target_id,
-                type_label=policy_type_label(policy_type),
-                minimum=max(1, limits_for(policy_type).minimum),
-            )
+            return last_policy_error(summary.display if summary else display, target_id, policy_type)
         if code == "ConstraintViolationException" and reason == MAX_REASON:
             return self._limit_error(policy_id, target_id)
         if reason == NON_DETACHABLE_REASON:
@@ -348,15 +337,9 @@ class OrganizationsApi:
         summary = self._quiet(lambda: self.describe_policy(policy_id))
         policy_type = summary.type if summary else "SERVICE_CONTROL_POLICY"
         attached = self._quiet(lambda: self.policies_for_target(target_id, policy_type)) or []
-        maximum = limits_for(policy_type).maximum
-        return errors.PolicyLimitExceededError(
-            policy=summary.display if summary else policy_id,
-            target_id=target_id,
-            count=max(len(attached), maximum) + 1,
-            type_label=policy_type_label(policy_type),
-            attached=", ".join(p.display for p in attached) or "already at the limit",
-            maximum=maximum,
-        )
+        count = max(len(attached), limits_for(policy_type).maximum) + 1
+        return limit_error(summary.display if summary else policy_id, target_id, policy_type, count,
+                           [p.display for p in attached])
 
     @staticmethod
     def _quiet(fn: Callable[[], Any]) -> Any:

@@ -46,9 +46,10 @@ from pulumi.dynamic import (
 )
 
 from . import errors, ids, rules
-from .aws import PolicySummary, policy_type_label, target_kind
+from .aws import PolicySummary, target_kind
 from .inputs import SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .ordering import ATTACH, Acceptable, Impossible, Step, given_back, plan_order
+from .refusals import policy_type_label
 from .resource import OrganizationsProvider, _reported
 
 POLICY_TYPE = "policy_type"

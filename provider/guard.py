@@ -13,7 +13,7 @@ during preview; it does run ``before_delete`` resource hooks registered with
   declares on that target) − (detaches approved in this run, this one
   included). Nothing remaining: refuse, with the provider's own message.
   For an SCP, also refuse when the detached SCP allows some action and the
-  remaining ones allow none (:func:`provider.resource.detach_locks_out`): their
+  remaining ones allow none (:func:`provider.rules.detach_locks_out`): their
   documents come from DescribePolicy, once per policy per run, read only until
   the answer is known (FullAWSAccess never); a policy created in the same
   update counts as the document the program handed over
@@ -53,10 +53,10 @@ from typing import Any, Optional, TypeVar
 import pulumi
 
 from . import errors, ordering, rules
-from .aws import AwsSettings, OrganizationsApi, policy_display, policy_type_label
-from .inputs import POLICY_ID, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
+from .aws import AwsSettings, OrganizationsApi, policy_display
+from .inputs import POLICY_ID, PROVIDER_KEY, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
-from .resource import PROVIDER_KEY, detach_locks_out, last_policy_error, lockout_error
+from .refusals import exclusive_conflict, last_policy_error, lockout_error, policy_type_label
 from .retry import retry_from_config
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
@@ -190,26 +190,25 @@ async def guard_before_delete(args: pulumi.ResourceHookArgs) -> None:
     while True:
         with book.lock:
             remaining, new, unknown = _after_detach(book, key, attached_ids, policy_id)
-            too_few = rules.detach_leaves_too_few(policy_type, remaining) and not new
-            keeps_all = policy_type != rules.SERVICE_CONTROL_POLICY or not remaining.isdisjoint(
-                rules.ALLOW_ALL_POLICIES)  # FullAWSAccess stays: never a lockout
+            verdict = rules.detach_verdict(policy_type, remaining, arriving=len(new))
             typed = target_id in book.typed_targets
-            if not too_few and keeps_all:
+            if verdict is rules.Detach.ALLOWED:
                 book.detaches[key].add(policy_id)
                 return
-            if typed:
-                if too_few:
-                    if unknown == 0:
-                        raise last_policy_error(display, target_id, policy_type)
-                    pulumi.log.warn(
-                        f"{display} is the last {policy_type_label(policy_type)} known on {target_id}; "
-                        f"the update also attaches a policy to {target_id} whose ID is not known until "
-                        "it is created, and it is counted as the replacement. If it is not of the same "
-                        "type, the detach will be refused while applying."
-                    )
-                if keeps_all or unknown:  # unknown: never guess a lockout
-                    book.detaches[key].add(policy_id)
-                    return
+            if typed and verdict is rules.Detach.TOO_FEW:
+                if unknown == 0:
+                    raise last_policy_error(display, target_id, policy_type)
+                pulumi.log.warn(
+                    f"{display} is the last {policy_type_label(policy_type)} known on {target_id}; "
+                    f"the update also attaches a policy to {target_id} whose ID is not known until "
+                    "it is created, and it is counted as the replacement. If it is not of the same "
+                    "type, the detach will be refused while applying."
+                )
+                book.detaches[key].add(policy_id)
+                return
+            if typed and unknown:  # a policy of unknown document arrives: never guess a lockout
+                book.detaches[key].add(policy_id)
+                return
         if not typed:  # what the program declares on the target may settle it: look it up, decide again
             await _off_loop(_type_declared, book, target_id)
             continue
@@ -294,7 +293,11 @@ def _lockout(
     """None unless detaching ``policy_id`` leaves the target SCPs that allow
     nothing; then how to name those in the refusal. One DescribePolicy per
     policy per run, at most."""
-    if not detach_locks_out(policy_id, remaining, book.lookups.policy, (n.content for n in new)):
+    def content(pid: str) -> Optional[str]:
+        summary = book.lookups.policy(pid)
+        return summary.content if summary else None  # gone: unknown, never a lockout
+
+    if not rules.detach_locks_out(policy_id, remaining, content, (n.content for n in new)):
         return None
     summaries = {p: book.lookups.policy(p) for p in sorted(remaining)}  # cached by now
     return [s.display if s else p for p, s in summaries.items()] + [
@@ -367,11 +370,6 @@ async def guard_exclusive_before_delete(args: pulumi.ResourceHookArgs) -> None:
             target_id=target_id, type_label=policy_type_label(policy_type),
             found=", ".join(sorted(found)) or "none", attached=", ".join(sorted(attached)) or "none",
             reason=result.reason)
-
-
-def exclusive_conflict(policy: str, target_id: str, policy_type: str, owner: str) -> errors.ExclusiveConflictError:
-    return errors.ExclusiveConflictError(policy=policy, target_id=target_id, exclusive=owner,
-                                         type_label=policy_type_label(policy_type))
 
 
 class ConflictingDeclarationsError(pulumi.RunError):

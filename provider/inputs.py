@@ -15,6 +15,8 @@ from pulumi.runtime.rpc import UNKNOWN  # re-exported: the engine's unknown mark
 
 from . import ids
 
+#: The property the SDK keeps a dynamic resource's pickled provider in.
+PROVIDER_KEY = "__provider"
 POLICY_ID = "policy_id"
 TARGET_ID = "target_id"
 SKIP_DESTROY = "skip_destroy"
@@ -26,6 +28,8 @@ DECLARED_AT = "declared_at"
 #: on the same target detaches the old policy before attaching the new one.
 #: Like DECLARED_AT, read and dropped by ``check``.
 DELETES_FIRST = "delete_before_replace"
+#: The ID given with ``import_`` (see PolicyAttachment).
+IMPORT_ID = "import_id"
 
 
 def input_failures(news: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -> list[tuple[str, str]]:

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import itertools
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable, Set
 from typing import Any, Optional, TypeVar
 
 import pulumi
@@ -33,14 +32,13 @@ from .aws import (
     AwsSettings,
     OrganizationsApi,
     PolicySummary,
-    TargetFacts,
     policy_display,
-    policy_type_label,
     target_kind,
 )
 from .inputs import (
     DECLARED_AT,
     DELETES_FIRST,
+    IMPORT_ID,
     POLICY_ID,
     SKIP_DESTROY,
     TARGET_ID,
@@ -49,12 +47,10 @@ from .inputs import (
     known,
 )
 from .lookups import Lookups
+from .refusals import last_policy_error, limit_error, lockout_error
 from .retry import RetryPolicy, retry_from_config
 from .sdk_compat import pickler_restored
 
-PROVIDER_KEY = "__provider"
-#: Internal input: the ID given with ``import_`` (see PolicyAttachment).
-IMPORT_ID = "import_id"
 OUTPUT_KEYS = ("policy_id", "target_id", "skip_destroy", "target_type", "policy_type", "policy_name")
 
 _RUNTIME_LOCK = threading.Lock()
@@ -206,7 +202,7 @@ class PolicyAttachmentProvider(OrganizationsProvider):
                 return None
         names = {p.id: p.display for p in attached}
         shown = sorted(names.get(p) or _display(rt.lookups.policy(p), p) for p in after - {policy.id})
-        return limit_error(policy.display, target_id, policy.type, after, shown)
+        return limit_error(policy.display, target_id, policy.type, len(after), shown)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """policy_id or target_id changed: replace (create before delete);
@@ -298,9 +294,10 @@ class PolicyAttachmentProvider(OrganizationsProvider):
             if attached is None or all(p.id != policy_id for p in attached):
                 return
             remaining = rules.policies_after((p.id for p in attached), (), (policy_id,))
-            if rules.detach_leaves_too_few(policy_type, remaining):
+            verdict = rules.detach_verdict(policy_type, remaining)
+            if verdict is rules.Detach.TOO_FEW:
                 raise last_policy_error(display, target_id, policy_type)
-            if policy_type == rules.SERVICE_CONTROL_POLICY:
+            if verdict is rules.Detach.READ_DOCUMENTS:
                 self._refuse_lockout(policy_id, display, target_id, remaining)
         api.detach_policy(policy_id, target_id, policy_display=display)
 
@@ -309,11 +306,11 @@ class PolicyAttachmentProvider(OrganizationsProvider):
         nothing. Documents are read afresh (an update may have changed them)."""
         api, described = self._rt.api, {}
 
-        def describe(pid: str) -> Optional[PolicySummary]:
-            described[pid] = api.describe_policy(pid)
-            return described[pid]
+        def content(pid: str) -> Optional[str]:
+            summary = described[pid] = api.describe_policy(pid)
+            return summary.content if summary else None
 
-        if detach_locks_out(policy_id, remaining, describe):
+        if rules.detach_locks_out(policy_id, remaining, content):
             shown = [s.display if (s := described.get(p)) else p for p in sorted(remaining)]
             refusal = lockout_error(display, target_id, shown, api.target_facts(target_id))
             if refusal is not None:
@@ -322,81 +319,6 @@ class PolicyAttachmentProvider(OrganizationsProvider):
 
 def _display(summary: Optional[PolicySummary], policy_id: str) -> str:
     return summary.display if summary else policy_id
-
-
-def limit_error(display: str, target_id: str, policy_type: str, after: Set[str],
-                others: Sequence[str]) -> errors.PolicyLimitExceededError:
-    """The refusal of an attach that would leave ``after`` on the target (more
-    than the type's maximum); ``others``: how to name the policies besides the new one."""
-    return errors.PolicyLimitExceededError(
-        policy=display,
-        target_id=target_id,
-        count=len(after),
-        type_label=policy_type_label(policy_type),
-        attached=", ".join(others),
-        maximum=rules.limits_for(policy_type).maximum,
-    )
-
-
-def last_policy_error(display: str, target_id: str, policy_type: str) -> errors.LastPolicyError:
-    """The refusal shared by the provider's delete and the plan-time guard."""
-    return errors.LastPolicyError(
-        policy=display,
-        target_id=target_id,
-        type_label=policy_type_label(policy_type),
-        minimum=rules.limits_for(policy_type).minimum,
-    )
-
-
-def detach_locks_out(
-    policy_id: str,
-    remaining: Iterable[str],
-    describe: Callable[[str], Optional[PolicySummary]],
-    new_documents: Iterable[Optional[str]] = (),
-) -> bool:
-    """True when detaching the SCP ``policy_id`` takes its target from allowing
-    some action to allowing none: the detached SCP allows something and the
-    SCPs the target keeps (``remaining`` policy IDs, plus documents of policies
-    not created yet) allow nothing (:func:`provider.rules.allows_nothing`).
-
-    Detaching an SCP that allows nothing never takes anything away, even from
-    a target that is already locked out, so it is never refused. Documents are
-    read through ``describe`` (DescribePolicy, cached or not) lazily, stopping
-    as soon as the answer is known; FullAWSAccess is never read.
-    """
-    remaining = sorted(remaining)
-    if any(p in rules.ALLOW_ALL_POLICIES for p in remaining):
-        return False
-
-    def content(pid: str) -> Optional[str]:
-        summary = describe(pid)
-        return summary.content if summary else None  # gone: unknown, never a lockout
-
-    if policy_id not in rules.ALLOW_ALL_POLICIES and rules.document_allows(content(policy_id)) is not True:
-        return False
-    return rules.allows_nothing(itertools.chain(new_documents, map(content, remaining)))
-
-
-def lockout_error(
-    display: str, target_id: str, remaining: Sequence[str], facts: TargetFacts
-) -> Optional[errors.LockoutError]:
-    """The refusal shared by the provider's delete and the plan-time guard, or
-    None when ``target_id`` is the management account (SCPs never restrict it)."""
-    if facts.management_account_id == target_id:
-        return None
-    kind = ids.target_type(target_id)
-    target = f"{target_id} ({facts.name})" if facts.name else target_id
-    if kind == "ACCOUNT":
-        scope = f"account {target}"
-    else:
-        where = "the organization" if kind == "ROOT" else f"OU {target}"
-        count = facts.accounts
-        scope = (f"every account of {where}" if count is None
-                 else f"the {count} account{'' if count == 1 else 's'} of {where}")
-    return errors.LockoutError(
-        policy=display, target=target, target_id=target_id,
-        remaining=", ".join(remaining), scope=scope,
-    )
 
 
 def _pair(id_: str, props: dict[str, Any]) -> tuple[str, str]:

@@ -11,9 +11,11 @@ months, so an unknown type gets conservative defaults instead of an error.
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable, Set
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any, Optional
 
 SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
@@ -95,6 +97,26 @@ def detach_leaves_too_few(policy_type: str, remaining: Set[str]) -> bool:
     return len(remaining) < limits_for(policy_type).minimum
 
 
+class Detach(Enum):
+    """What a detach needs before it may go ahead (:func:`detach_verdict`)."""
+
+    ALLOWED = "allowed"  # nothing more to know
+    TOO_FEW = "too few"  # the target would be left below the type's minimum
+    READ_DOCUMENTS = "read documents"  # an SCP target keeps no FullAWSAccess: a lockout?
+
+
+def detach_verdict(policy_type: str, remaining: Set[str], arriving: int = 0) -> Detach:
+    """The one verdict on a detach, shared by the provider's ``delete`` and the
+    plan-time guard: ``remaining`` are the policy IDs of ``policy_type`` the
+    target keeps, ``arriving`` how many more it gets whose IDs are not known
+    yet (policies created in the same update)."""
+    if len(remaining) + arriving < limits_for(policy_type).minimum:
+        return Detach.TOO_FEW
+    if policy_type == SERVICE_CONTROL_POLICY and remaining.isdisjoint(ALLOW_ALL_POLICIES):
+        return Detach.READ_DOCUMENTS
+    return Detach.ALLOWED
+
+
 def attach_exceeds_maximum(policy_type: str, after_attach: Set[str]) -> bool:
     """True when ``after_attach`` (distinct policy IDs the target would carry,
     the new one included) is more than AWS allows for ``policy_type``."""
@@ -161,3 +183,28 @@ def allows_nothing(documents: Iterable[Optional[str]]) -> bool:
     minimum rule (:func:`detach_leaves_too_few`) refuses that case first.
     """
     return all(document_allows(document) is False for document in documents)
+
+
+def detach_locks_out(
+    policy_id: str,
+    remaining: Iterable[str],
+    content: Callable[[str], Optional[str]],
+    new_documents: Iterable[Optional[str]] = (),
+) -> bool:
+    """True when detaching the SCP ``policy_id`` takes its target from allowing
+    some action to allowing none: the detached SCP allows something and the
+    SCPs the target keeps (``remaining`` policy IDs, plus documents of policies
+    not created yet) allow nothing (:func:`allows_nothing`).
+
+    Detaching an SCP that allows nothing never takes anything away, even from
+    a target that is already locked out, so it is never refused. Documents are
+    read through ``content`` (a policy's document, None when it is gone or
+    unknown) lazily, stopping as soon as the answer is known; FullAWSAccess is
+    never read.
+    """
+    remaining = sorted(remaining)
+    if any(p in ALLOW_ALL_POLICIES for p in remaining):
+        return False
+    if policy_id not in ALLOW_ALL_POLICIES and document_allows(content(policy_id)) is not True:
+        return False
+    return allows_nothing(itertools.chain(new_documents, map(content, remaining)))

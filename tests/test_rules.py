@@ -4,6 +4,8 @@ import pytest
 
 from provider import rules
 
+SCP = "SERVICE_CONTROL_POLICY"
+
 
 @pytest.mark.parametrize(
     "policy_type, minimum, maximum",
@@ -135,3 +137,15 @@ def test_allows_nothing_stops_at_the_first_allowing_document():
 
     assert rules.allows_nothing(fetch(d) for d in (FULL_AWS_ACCESS, DENY_ROOT)) is False
     assert asked == [FULL_AWS_ACCESS]
+
+
+@pytest.mark.parametrize("policy_type, remaining, arriving, verdict", [
+    (SCP, set(), 0, rules.Detach.TOO_FEW),  # the target's last SCP
+    (SCP, set(), 1, rules.Detach.READ_DOCUMENTS),  # a new SCP arrives: is it an allow?
+    (SCP, {"p-FullAWSAccess"}, 0, rules.Detach.ALLOWED),  # FullAWSAccess stays: nothing to read
+    (SCP, {"p-denyonly1"}, 0, rules.Detach.READ_DOCUMENTS),
+    ("TAG_POLICY", set(), 0, rules.Detach.ALLOWED),  # no minimum
+    ("RESOURCE_CONTROL_POLICY", set(), 0, rules.Detach.ALLOWED),  # no lockout rule for RCPs
+])
+def test_detach_verdict(policy_type, remaining, arriving, verdict):
+    assert rules.detach_verdict(policy_type, frozenset(remaining), arriving) is verdict
