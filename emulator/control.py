@@ -1,7 +1,16 @@
-"""``EndpointControl``: a small HTTP client of the endpoint's control API (``/_emulator/``).
+"""The endpoint's control API (``/_emulator/``), both sides: JSON over HTTP on the endpoint's port.
 
-Uses only urllib, so tests and scripts outside this process (or a Pulumi program's test
-harness) can drive a running endpoint without extra dependencies.
+Roles:
+- ``CONTROL_PREFIX``: the path under which both sides meet.
+- ``EndpointControl``: the client, one method per route. It uses only urllib: tests and
+  scripts in another process (or a Pulumi program's test harness) drive a running endpoint
+  with no extra dependency, as curl could.
+- ``ControlError``: what the client raises when a request is refused or cannot be sent.
+- ``ControlRoutes``: the server side, a WSGI app that reads and changes the ``EndpointState``
+  (call counts, faults, rate limit, reset, IDs). The middleware hands it every request under
+  the prefix.
+
+The routes and their JSON are listed in the package README ("Control API").
 """
 
 from __future__ import annotations
@@ -10,8 +19,20 @@ import contextlib
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
+
+from .faults import FaultConfig, FaultConfigError
+from .ratelimit import RateLimitConfig, RateLimitConfigError
+from .service_model import aws_operation_names
+from .state import EndpointState
+from .wsgi import StartResponse, read_body
+
+CONTROL_PREFIX = "/_emulator/"
+
+#: A route's handler: request body in, HTTP status and JSON-serialisable payload out.
+Handler = Callable[[bytes], tuple[int, Any]]
 
 
 class ControlError(RuntimeError):
@@ -91,7 +112,7 @@ class EndpointControl:
         return self._request("GET", "ids")
 
     def _request(self, method: str, route: str, payload: Any = None) -> Any:
-        url = f"{self.url}/_emulator/{route}"
+        url = f"{self.url}{CONTROL_PREFIX}{route}"
         data = None if payload is None else json.dumps(payload).encode()
         request = urllib.request.Request(url, data=data, method=method)
         if data is not None:
@@ -108,3 +129,75 @@ class EndpointControl:
             raise ControlError(
                 f"{method} {url}: cannot reach the endpoint ({err.reason}); is it running?"
             ) from err
+
+
+class ControlRoutes:
+    """The control API's server side, for requests under ``CONTROL_PREFIX``: calls, faults,
+    rate-limit, reset, ids. JSON in, JSON out; an unknown route answers 404 and a known route
+    with another method 405, each naming what exists."""
+
+    def __init__(self, state: EndpointState) -> None:
+        self.state = state
+        self.routes: dict[tuple[str, str], Handler] = {
+            ("GET", "calls"): lambda _: (200, state.calls.snapshot()),
+            ("DELETE", "calls"): self._reset_calls,
+            ("GET", "faults"): lambda _: (200, state.faults.state()),
+            ("PUT", "faults"): self._set_faults,
+            ("DELETE", "faults"): self._clear_faults,
+            ("GET", "rate-limit"): lambda _: (200, state.rate_limit.state()),
+            ("PUT", "rate-limit"): self._set_rate_limit,
+            ("DELETE", "rate-limit"): self._clear_rate_limit,
+            ("POST", "reset"): lambda _: (200, state.reset()),
+            ("GET", "ids"): lambda _: (200, state.ids),
+        }
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        name = environ["PATH_INFO"][len(CONTROL_PREFIX):].strip("/")
+        method = environ.get("REQUEST_METHOD", "GET")
+        handler = self.routes.get((method, name))
+        if handler is not None:
+            status, payload = handler(read_body(environ))
+        elif any(route_name == name for _, route_name in self.routes):
+            allowed = sorted(m for m, n in self.routes if n == name)
+            status, payload = 405, {"error": f"{method} not allowed on {CONTROL_PREFIX}{name}; "
+                                    f"use {', '.join(allowed)}"}
+        else:
+            names = sorted({n for _, n in self.routes})
+            status, payload = 404, {"error": f"no control route {CONTROL_PREFIX}{name}; "
+                                    f"routes: {', '.join(names)}"}
+        body = json.dumps(payload).encode()
+        start_response(
+            f"{status} {HTTPStatus(status).phrase}",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
+        return [body]
+
+    def _reset_calls(self, _: bytes) -> tuple[int, Any]:
+        self.state.calls.reset()
+        return 200, self.state.calls.snapshot()
+
+    def _set_faults(self, body: bytes) -> tuple[int, Any]:
+        try:
+            config = FaultConfig.from_json(json.loads(body or b"null"), aws_operation_names())
+        except ValueError as err:  # FaultConfigError and JSONDecodeError
+            message = str(err) if isinstance(err, FaultConfigError) else f"invalid JSON: {err}"
+            return 400, {"error": message}
+        self.state.faults.configure(config)
+        return 200, self.state.faults.state()
+
+    def _set_rate_limit(self, body: bytes) -> tuple[int, Any]:
+        try:
+            config = RateLimitConfig.from_json(json.loads(body or b"null"))
+        except ValueError as err:  # RateLimitConfigError and JSONDecodeError
+            message = str(err) if isinstance(err, RateLimitConfigError) else f"invalid JSON: {err}"
+            return 400, {"error": message}
+        self.state.rate_limit.configure(config)
+        return 200, self.state.rate_limit.state()
+
+    def _clear_rate_limit(self, _: bytes) -> tuple[int, Any]:
+        self.state.rate_limit.clear()
+        return 200, self.state.rate_limit.state()
+
+    def _clear_faults(self, _: bytes) -> tuple[int, Any]:
+        self.state.faults.clear()
+        return 200, self.state.faults.state()

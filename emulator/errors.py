@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+
+from .wsgi import StartResponse
 
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
-
-StartResponse = Callable[..., Any]
 
 # ConstraintViolationException reasons (ConstraintViolationExceptionReason in the model).
 MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED = "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"

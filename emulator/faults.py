@@ -144,11 +144,6 @@ class FaultInjector:
         self._rng_factory = rng_factory
         self.configure(config)
 
-    @property
-    def config(self) -> FaultConfig:
-        with self._lock:
-            return self._config
-
     def state(self) -> dict[str, Any]:
         """The setting as JSON plus ``injected``: faults injected since it was configured."""
         with self._lock:

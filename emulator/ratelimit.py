@@ -91,11 +91,6 @@ class RateLimiter:
     def clear(self) -> None:
         self.configure(UNLIMITED)
 
-    @property
-    def config(self) -> RateLimitConfig:
-        with self._lock:
-            return self._config
-
     def state(self) -> dict[str, Any]:
         """The setting as JSON plus ``throttled``: requests refused since it was configured."""
         with self._lock:

@@ -92,7 +92,6 @@ class AttachmentSpec:
 class SeedSpec:
     """A checked seed. ``ous`` lists every OU path, implicit parents included, parents first."""
 
-    source: Path | None = None
     enabled_policy_types: tuple[str, ...] = (SERVICE_CONTROL_POLICY,)
     management_account_name: str = DEFAULT_MANAGEMENT_NAME
     ous: tuple[str, ...] = ()
@@ -204,8 +203,7 @@ class _Checker:
         policies = self._policies(doc)
         attachments = self._attachments(doc, ous, {a.name for a in accounts} | {management},
                                         {p.name: p for p in policies}, types)
-        return SeedSpec(self.path, types, management, tuple(ous), accounts, policies,
-                        attachments)
+        return SeedSpec(types, management, tuple(ous), accounts, policies, attachments)
 
     def _key_line(self, doc: Any, key: str) -> int:
         value = doc.get(key)

@@ -1,10 +1,10 @@
-"""The local endpoint: moto's server app behind the emulator middleware, on 127.0.0.1.
+"""The local endpoint's HTTP server: moto's server app behind the emulator middleware, on
+127.0.0.1.
 
 Roles:
-- ``Emulator``: the state one endpoint serves — moto's in-process model (built from the seed),
-  the call counts, the fault setting and the rate limit — and ``reset()``, which rebuilds them.
 - ``Endpoint``: the running werkzeug server thread, its URL, IDs and control client.
-- ``start_endpoint``: load the seed, build both, serve.
+- ``start_endpoint``: load the seed, build the state (``state.EndpointState``) and the
+  middleware in front of moto's app, serve.
 
 moto keeps its model in module globals, so all endpoints in one process would share one
 organization; ``start_endpoint`` therefore refuses to start a second one while one runs.
@@ -12,82 +12,30 @@ organization; ``start_endpoint`` therefore refuses to start a second one while o
 
 from __future__ import annotations
 
-import copy
 import json
-import os
 import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
-from moto.organizations.models import OrganizationsBackend, organizations_backends
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .accounting import CallCounter
 from .control import EndpointControl
-from .faults import OFF, FaultConfig, FaultInjector
+from .faults import OFF, FaultConfig
 from .middleware import EmulatorMiddleware
 from .moto_compat import match_aws
-from .ratelimit import UNLIMITED, RateLimitConfig, RateLimiter
-from .seed import BARE_SEED, SAMPLE_SEED, SeedSpec, apply_seed, load_seed
+from .ratelimit import UNLIMITED, RateLimitConfig
+from .seed import BARE_SEED, SAMPLE_SEED, load_seed
+from .state import REGION, EndpointState
 
 HOST = "127.0.0.1"
-REGION = "us-east-1"
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
-
-
-def management_backend() -> OrganizationsBackend:
-    """moto's backend for the account that boto3 with the ``testing`` keys is mapped to."""
-    return organizations_backends[os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT_ID)]["aws"]
-
-
-class Emulator:
-    """moto's model built from ``seed``, plus the call counts and faults of one endpoint."""
-
-    def __init__(
-        self, seed: SeedSpec, on_reset: Callable[[dict[str, Any]], None] | None = None
-    ) -> None:
-        self.seed = seed
-        self.calls = CallCounter()
-        self.faults = FaultInjector()
-        self.rate_limit = RateLimiter()
-        # Held while a rule is checked and moto answers, and while the model is rebuilt.
-        self.state_lock = threading.RLock()
-        self._ids: dict[str, Any] = {}
-        self._on_reset = on_reset
-
-    @property
-    def ids(self) -> dict[str, Any]:
-        """The IDs the last reset created (a copy): see ``seed.apply_seed``."""
-        with self.state_lock:
-            return copy.deepcopy(self._ids)
-
-    def reset(self) -> dict[str, Any]:
-        """Wipe moto's state, rebuild the seed organization, clear counts, faults, rate limit.
-
-        Returns the new IDs. Like moto's ``/moto-api/reset``, this resets every moto service
-        in the process, not only Organizations.
-        """
-        with self.state_lock:
-            moto_api_backend.reset()
-            # Not a backend, so moto's reset leaves it: member account -> management account.
-            organizations_backends.master_accounts.clear()
-            self._ids = apply_seed(self.seed, management_backend(), REGION)
-            self.calls.reset()
-            self.faults.clear()
-            self.rate_limit.clear()
-            ids = self.ids
-        if self._on_reset is not None:
-            self._on_reset(ids)
-        return ids
 
 
 class _QuietHandler(MotoRequestHandler):
@@ -108,9 +56,9 @@ class Endpoint:
     by every reset), ``control`` (an ``EndpointControl`` for this endpoint).
     """
 
-    def __init__(self, server: BaseWSGIServer, emulator: Emulator) -> None:
+    def __init__(self, server: BaseWSGIServer, state: EndpointState) -> None:
         self._server = server
-        self._emulator = emulator
+        self._state = state
         self.port: int = server.socket.getsockname()[1]
         self.url = f"http://{HOST}:{self.port}"
         self.control = EndpointControl(self.url)
@@ -121,7 +69,7 @@ class Endpoint:
 
     @property
     def ids(self) -> dict[str, Any]:
-        return self._emulator.ids
+        return self._state.ids
 
     def env(self) -> dict[str, str]:
         """Environment variables that point AWS SDKs and Pulumi at this endpoint.
@@ -179,11 +127,11 @@ def start_endpoint(
                 "per process, so use that one (or stop it first)"
             )
         match_aws()
-        emulator = Emulator(spec, on_reset=_writer(ids_out) if ids_out else None)
-        emulator.reset()
-        emulator.faults.configure(faults)
-        emulator.rate_limit.configure(rate_limit)
-        app = EmulatorMiddleware(DomainDispatcherApplication(create_backend_app), emulator)
+        state = EndpointState(spec, on_reset=_writer(ids_out) if ids_out else None)
+        state.reset()
+        state.faults.configure(faults)
+        state.rate_limit.configure(rate_limit)
+        app = EmulatorMiddleware(DomainDispatcherApplication(create_backend_app), state)
         # Bound here, not by werkzeug: on a busy port werkzeug prints and calls sys.exit(1).
         with _listening_socket(port) as sock:
             server = make_server(
@@ -194,7 +142,7 @@ def start_endpoint(
                 request_handler=MotoRequestHandler if log_requests else _QuietHandler,
                 fd=sock.fileno(),  # werkzeug serves a duplicate of it
             )
-        _active = Endpoint(server, emulator)
+        _active = Endpoint(server, state)
         return _active
 
 
