@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, assert_never
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -32,18 +32,7 @@ from provider import errors as provider_errors
 from provider import ids
 from provider.aws import OrganizationsApi, PolicySummary, RootSummary
 
-from .config import (
-    ACCOUNT_NAME,
-    AWS_POLICY_NAME,
-    OU_PATH,
-    OU_SEPARATOR,
-    POLICY_ID,
-    ROOT,
-    ROOT_NAME,
-    TARGET_ID,
-    PolicyRef,
-    TargetRef,
-)
+from .config import OU_SEPARATOR, ROOT_NAME, PolicyKind, PolicyRef, TargetKind, TargetRef
 from .errors import AmbiguousNameError, NameNotFoundError, OrganizationLookupError, PolicyTypeNotEnabledError
 
 T = TypeVar("T")
@@ -74,35 +63,48 @@ class Directory:
 
     def target_id(self, ref: TargetRef) -> str:
         """The ID of the root, OU or account ``ref`` names."""
-        if ref.kind == TARGET_ID:
-            return ref.text
-        if ref.kind == ROOT:
-            return self.root().id
-        if ref.kind == OU_PATH:
-            return self.ou_id(ref.ou_names)
-        if ref.kind == ACCOUNT_NAME:
-            return self.account_id(ref.text)
-        raise ValueError(f"unknown target kind {ref.kind!r}")
+        match ref.kind:
+            case TargetKind.ID:
+                return ref.text
+            case TargetKind.ROOT:
+                return self.root().id
+            case TargetKind.OU_PATH:
+                return self.ou_id(ref.ou_names)
+            case TargetKind.ACCOUNT_NAME:
+                return self.account_id(ref.text)
+            case _:
+                assert_never(ref.kind)
 
     def policy_id(self, ref: PolicyRef) -> str:
         """The ID of the existing policy ``ref`` names. A policy this stack
         creates has no ID before it is created: ValueError."""
-        if ref.kind == POLICY_ID:
-            return ref.text
-        if ref.kind == AWS_POLICY_NAME:
-            return self.policy(ref.text).id
-        raise ValueError(f"{ref.text!r} is not an existing policy (kind {ref.kind!r})")
+        match ref.kind:
+            case PolicyKind.ID:
+                return ref.text
+            case PolicyKind.AWS_NAME:
+                return self.policy(ref.text).id
+            case PolicyKind.STACK:
+                raise ValueError(f"{ref.text!r} is a policy this stack creates, not an existing one")
+            case _:
+                assert_never(ref.kind)
 
     def policy_type(self, ref: PolicyRef, policy_id: str) -> str:
         """The type of the existing policy ``ref`` names (resolved to ``policy_id``):
-        from the name's lookup, or one DescribePolicy for an ID."""
-        if ref.kind == AWS_POLICY_NAME:
-            return self.policy(ref.text).type
-        summary = self._ask(f"the policy {policy_id}", lambda: self.api.describe_policy(policy_id))
-        if summary is None:
-            raise NameNotFoundError(kind="policy", name=policy_id,
-                                    hint="Check the ID: aws organizations list-policies --filter <TYPE>.")
-        return summary.type
+        from the name's lookup, or one DescribePolicy for an ID. A policy this
+        stack creates: ValueError (its type is in the config)."""
+        match ref.kind:
+            case PolicyKind.AWS_NAME:
+                return self.policy(ref.text).type
+            case PolicyKind.ID:
+                summary = self._ask(f"the policy {policy_id}", lambda: self.api.describe_policy(policy_id))
+                if summary is None:
+                    raise NameNotFoundError(kind="policy", name=policy_id,
+                                            hint="Check the ID: aws organizations list-policies --filter <TYPE>.")
+                return summary.type
+            case PolicyKind.STACK:
+                raise ValueError(f"{ref.text!r} is a policy this stack creates: its type is in the config")
+            case _:
+                assert_never(ref.kind)
 
     # -- lookups -------------------------------------------------------------------
 
