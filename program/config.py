@@ -46,7 +46,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NoReturn, Optional
 
-from provider import ids
+from provider import ids, rules
 
 from .errors import ConfigError
 
@@ -68,7 +68,7 @@ OWN_NAMESPACES = (NAMESPACE, "policyAttachment")
 #: refuses (``org-policies:maxRemovals`` changes it; see README "Removing attachments").
 DEFAULT_MAX_REMOVALS = 5
 
-DEFAULT_POLICY_TYPE = "SERVICE_CONTROL_POLICY"
+DEFAULT_POLICY_TYPE = rules.SERVICE_CONTROL_POLICY
 ROOT_NAME = "Root"
 OU_SEPARATOR = "/"
 

@@ -34,7 +34,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import errors, ids
 from .retry import RetryPolicy, error_code, may_have_applied
-from .rules import limits_for
+from .rules import SERVICE_CONTROL_POLICY, limits_for
 
 T = TypeVar("T")
 
@@ -132,7 +132,7 @@ def policy_display(policy_id: str, name: Optional[str]) -> str:
 
 def policy_type_label(policy_type: str) -> str:
     """Human name of a policy type for messages."""
-    if policy_type == "SERVICE_CONTROL_POLICY":
+    if policy_type == SERVICE_CONTROL_POLICY:
         return "service control policy (SCP)"
     return policy_type.lower().replace("_", " ")
 
@@ -271,10 +271,10 @@ class OrganizationsApi:
         restrict). Never raises: a field it could not learn is None."""
         kind = ids.target_type(target_id)
         client = self.client
-        if kind == "ACCOUNT":
+        if kind == ids.ACCOUNT:
             name = self._quiet(lambda: client.describe_account(AccountId=target_id)["Account"].get("Name"))
             accounts: Optional[int] = 1
-        elif kind == "ORGANIZATIONAL_UNIT":
+        elif kind == ids.ORGANIZATIONAL_UNIT:
             name = self._quiet(lambda: client.describe_organizational_unit(
                 OrganizationalUnitId=target_id)["OrganizationalUnit"].get("Name"))
             accounts = self._quiet(lambda: self._count_accounts_under(target_id))
@@ -386,7 +386,7 @@ class OrganizationsApi:
             )
         if code == "ConstraintViolationException" and reason == MIN_REASON:
             summary = self._quiet(lambda: self.describe_policy(policy_id))
-            policy_type = summary.type if summary else "SERVICE_CONTROL_POLICY"
+            policy_type = summary.type if summary else SERVICE_CONTROL_POLICY
             return errors.LastPolicyError(
                 policy=summary.display if summary else display,
                 target_id=target_id,
@@ -410,7 +410,7 @@ class OrganizationsApi:
 
     def _limit_error(self, policy_id: str, target_id: str) -> errors.PolicyAttachmentError:
         summary = self._quiet(lambda: self.describe_policy(policy_id))
-        policy_type = summary.type if summary else "SERVICE_CONTROL_POLICY"
+        policy_type = summary.type if summary else SERVICE_CONTROL_POLICY
         attached = self._quiet(lambda: self.policies_for_target(target_id, policy_type)) or []
         maximum = limits_for(policy_type).maximum
         return errors.PolicyLimitExceededError(
@@ -468,6 +468,6 @@ def _message(err: ClientError) -> str:
 def target_kind(target_id: str) -> str:
     """"root", "organizational unit" or "account" for messages ("target" if malformed)."""
     kind = ids.target_type(target_id)
-    return {"ROOT": "root", "ORGANIZATIONAL_UNIT": "organizational unit", "ACCOUNT": "account"}.get(
+    return {ids.ROOT: "root", ids.ORGANIZATIONAL_UNIT: "organizational unit", ids.ACCOUNT: "account"}.get(
         kind or "", "target"
     )
