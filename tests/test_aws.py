@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from provider import errors
 from provider.aws import OrganizationsApi, PolicySummary, TargetSummary
@@ -27,13 +28,19 @@ def test_detach_race_on_the_last_scp_maps_to_the_same_refusal(api, org):
     target = org["accounts"]["sandbox-1"]
     with pytest.raises(errors.LastPolicyError) as err:
         api.detach_policy("p-FullAWSAccess", target)
-    assert "FullAWSAccess (p-FullAWSAccess)" in str(err.value) and target in str(err.value)
-    assert isinstance(err.value.__cause__, Exception)
+    assert err.value.kwargs == {"policy": "FullAWSAccess (p-FullAWSAccess)", "target_id": target,
+                                "type_label": "service control policy (SCP)", "minimum": 1}
+    cause = err.value.__cause__
+    assert type(cause) is api.client.exceptions.ConstraintViolationException
+    assert cause.response["Reason"] == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
 
 
 def test_detach_of_rcp_full_aws_access_maps_to_undetachable(api, org):
-    with pytest.raises(errors.UndetachablePolicyError):
-        api.detach_policy("p-RCPFullAWSAccess", org["accounts"]["prod-app"])
+    target = org["accounts"]["prod-app"]
+    with pytest.raises(errors.UndetachablePolicyError) as err:
+        api.detach_policy("p-RCPFullAWSAccess", target)
+    assert err.value.kwargs == {"policy_id": "p-RCPFullAWSAccess", "target_id": target}
+    assert type(err.value.__cause__) is api.client.exceptions.InvalidInputException
 
 
 @pytest.mark.parametrize("policy, target", [
@@ -48,7 +55,9 @@ def test_detach_of_something_already_gone_returns_false(api, org, policy, target
 def test_duplicate_attach_maps_to_already_attached_with_import_hint(api, org):
     with pytest.raises(errors.AlreadyAttachedError) as err:
         api.attach_policy("p-FullAWSAccess", org["root"])
+    assert err.value.kwargs == {"policy_id": "p-FullAWSAccess", "target_id": org["root"]}
     assert f'import_="{org["root"]}:p-FullAWSAccess"' in str(err.value)
+    assert type(err.value.__cause__) is api.client.exceptions.DuplicatePolicyAttachmentException
 
 
 @pytest.mark.parametrize("first_failure, adopted", [
@@ -88,7 +97,10 @@ def test_an_unreachable_endpoint_is_a_connection_error_naming_what_to_check(monk
     api = OrganizationsApi(AwsSettings(), RetryPolicy(sleep=lambda _: None))
     with pytest.raises(errors.AwsConnectionError) as err:
         api.describe_policy("p-12345678")
-    assert "DescribePolicy" in str(err.value) and "AWS_ENDPOINT_URL_ORGANIZATIONS" in str(err.value)
+    assert err.value.kwargs["operation"] == "DescribePolicy"
+    assert str(err.value).startswith("Could not call AWS Organizations DescribePolicy (3 attempts over ")
+    assert "AWS_ENDPOINT_URL_ORGANIZATIONS" in str(err.value)
+    assert type(err.value.__cause__) is EndpointConnectionError
 
 
 @pytest.mark.parametrize("code, cls, words", [
@@ -107,6 +119,8 @@ def test_codes_the_endpoint_cannot_give_map_to_their_classes(code, cls, words):
         stub.add_client_error("attach_policy", service_error_code=code, service_message="m", http_status_code=400)
         with pytest.raises(cls) as err:
             api.attach_policy("p-12345678", "r-ab12")
+    assert type(err.value) is cls
+    assert type(err.value.__cause__) is getattr(api.client.exceptions, code)
     for word in words:
         assert word in str(err.value)
 
@@ -116,7 +130,10 @@ def test_retries_exhausted_names_the_operation(api, org, endpoint):
     endpoint.control.set_faults(rate=1.0, codes=["ConcurrentModificationException"], operations=["DetachPolicy"])
     with pytest.raises(errors.RetriesExhaustedError) as err:
         api.detach_policy("p-FullAWSAccess", org["root"])
-    assert "DetachPolicy" in str(err.value) and "3 attempts" in str(err.value)
+    assert {k: err.value.kwargs[k] for k in ("operation", "code", "attempts")} == {
+        "operation": "DetachPolicy", "code": "ConcurrentModificationException", "attempts": 3}
+    assert "DetachPolicy kept failing with ConcurrentModificationException after 3 attempts" in str(err.value)
+    assert type(err.value.__cause__) is api.client.exceptions.ConcurrentModificationException
     assert endpoint.control.calls()["DetachPolicy"] == 3
 
 
