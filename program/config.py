@@ -38,6 +38,7 @@ and the entry for the first problem it finds.
 from __future__ import annotations
 
 import difflib
+import enum
 import functools
 import posixpath
 import re
@@ -45,7 +46,7 @@ from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NoReturn, Optional
 
-from provider import ids
+from provider import ids, rules
 
 from .errors import ConfigError
 
@@ -67,20 +68,27 @@ OWN_NAMESPACES = (NAMESPACE, "policyAttachment")
 #: refuses (``org-policies:maxRemovals`` changes it; see README "Removing attachments").
 DEFAULT_MAX_REMOVALS = 5
 
-DEFAULT_POLICY_TYPE = "SERVICE_CONTROL_POLICY"
+DEFAULT_POLICY_TYPE = rules.SERVICE_CONTROL_POLICY
 ROOT_NAME = "Root"
 OU_SEPARATOR = "/"
 
-# Target kinds
-TARGET_ID = "id"
-ROOT = "root"
-OU_PATH = "ou_path"
-ACCOUNT_NAME = "account_name"
 
-# Policy reference kinds
-POLICY_ID = "id"
-STACK_POLICY = "stack"
-AWS_POLICY_NAME = "aws_name"
+class TargetKind(enum.Enum):
+    """How a target reference is read (from its text alone, see the module docstring)."""
+
+    ID = "id"  # r-…, ou-…-… or a 12-digit account ID, used as is
+    ROOT = "root"  # Root
+    OU_PATH = "ou_path"  # Root/A/B
+    ACCOUNT_NAME = "account_name"  # anything else
+
+
+class PolicyKind(enum.Enum):
+    """How a policy reference is read (from its text and the stack's policy names)."""
+
+    ID = "id"  # p-…, used as is
+    STACK = "stack"  # a policy declared under org-policies:policies
+    AWS_NAME = "aws_name"  # the name of an existing policy
+
 
 POLICY_KEYS = ("file", "type", "description")
 ITEM_KEYS = ("policy", "skip_destroy", "import")
@@ -109,12 +117,12 @@ class TargetRef:
     """A target as written in the config, and how to read it."""
 
     text: str
-    kind: str  # TARGET_ID, ROOT, OU_PATH or ACCOUNT_NAME
+    kind: TargetKind
 
     @property
     def ou_names(self) -> tuple[str, ...]:
         """For an OU path, the OU names below the root (``Root/A/B`` -> ``("A", "B")``)."""
-        return tuple(self.text.split(OU_SEPARATOR)[1:]) if self.kind == OU_PATH else ()
+        return tuple(self.text.split(OU_SEPARATOR)[1:]) if self.kind is TargetKind.OU_PATH else ()
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,7 @@ class PolicyRef:
     """A policy as written in the config, and how to read it."""
 
     text: str
-    kind: str  # POLICY_ID, STACK_POLICY or AWS_POLICY_NAME
+    kind: PolicyKind
 
 
 @dataclass(frozen=True)
@@ -395,21 +403,21 @@ def _target_ref(where: str, key: Any) -> TargetRef:
     if key != key.strip():
         _fail(where, "the target has leading or trailing spaces", "Remove them")
     if ids.target_type(key) is not None:
-        return TargetRef(key, TARGET_ID)
+        return TargetRef(key, TargetKind.ID)
     if key == ROOT_NAME:
-        return TargetRef(key, ROOT)
+        return TargetRef(key, TargetKind.ROOT)
     if key.startswith(ROOT_NAME + OU_SEPARATOR):
         if any(not part.strip() for part in key.split(OU_SEPARATOR)):
             _fail(where, "the OU path has an empty segment",
                   "Write the path as Root/<OU>/<child OU>, without doubled or trailing '/'")
-        return TargetRef(key, OU_PATH)
+        return TargetRef(key, TargetKind.OU_PATH)
     if OU_SEPARATOR in key:
         head, _, rest = key.strip(OU_SEPARATOR).partition(OU_SEPARATOR)
         path = f"{ROOT_NAME}/{rest}" if head.lower() == ROOT_NAME.lower() and rest else \
             f"{ROOT_NAME}/{key.strip(OU_SEPARATOR)}"
         _fail(where, f"an OU path must start at the root, written {ROOT_NAME!r}",
               f"Write {path} (account names with '/' must be given by ID)")
-    return TargetRef(key, ACCOUNT_NAME)
+    return TargetRef(key, TargetKind.ACCOUNT_NAME)
 
 
 def _parse_item(where: str, position: int, raw: Any, stack_names: frozenset[str]) -> AttachmentItem:
@@ -429,7 +437,7 @@ def _parse_item(where: str, position: int, raw: Any, stack_names: frozenset[str]
         if not isinstance(flags[flag], bool):
             _fail(at, f"'{flag}' must be true or false, not {flags[flag]!r}",
                   f"Write {flag}: true (unquoted)")
-    if flags["import"] and policy.kind == STACK_POLICY:
+    if flags["import"] and policy.kind is PolicyKind.STACK:
         _fail(at, f"'import' cannot adopt {policy.text!r}: this stack creates that policy, so "
                   "nothing can be attached to it yet", "Remove import: true")
     return AttachmentItem(policy=policy, skip_destroy=flags["skip_destroy"], position=position,
@@ -441,10 +449,10 @@ def _policy_ref(where: str, text: Any, stack_names: frozenset[str]) -> PolicyRef
         _fail(where, f"a policy must be a non-empty name or ID, not {text!r}",
               "Write a policy name (FullAWSAccess) or ID (p-...)")
     if ids.is_policy_id(text):
-        return PolicyRef(text, POLICY_ID)
+        return PolicyRef(text, PolicyKind.ID)
     if text in stack_names:
-        return PolicyRef(text, STACK_POLICY)
-    return PolicyRef(text, AWS_POLICY_NAME)
+        return PolicyRef(text, PolicyKind.STACK)
+    return PolicyRef(text, PolicyKind.AWS_NAME)
 
 
 # -- helpers -------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The organization's names -> IDs, for the names the stack config uses.
 
 :class:`Directory` answers "which root, OU, account or policy is this name?"
-through the project's AWS layer (:class:`provider.aws.OrganizationsApi`: its
-lazily created boto3 client, which sends each request once, and its
+through the project's AWS layer (:class:`provider.aws.OrganizationsApi`, whose
+listings read every page and retry through its
 :class:`~provider.retry.RetryPolicy`, the one retry layer).
 
 Contracts:
@@ -16,47 +16,25 @@ Contracts:
   :class:`~program.errors.NameNotFoundError` with close candidates; several
   matches raise :class:`~program.errors.AmbiguousNameError` listing their IDs.
 * AWS failures raise :class:`~program.errors.OrganizationLookupError`, chained
-  to the AWS error.
+  to the AWS layer's error.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any, TypeVar
-
-from botocore.exceptions import BotoCoreError, ClientError
+from typing import TypeVar, assert_never
 
 from provider import errors as provider_errors
 from provider import ids
-from provider.aws import OrganizationsApi, PolicySummary, RootSummary
+from provider.aws import OrganizationsApi, PolicySummary, RootSummary, TargetSummary
 
-from .config import (
-    ACCOUNT_NAME,
-    AWS_POLICY_NAME,
-    OU_PATH,
-    OU_SEPARATOR,
-    POLICY_ID,
-    ROOT,
-    ROOT_NAME,
-    TARGET_ID,
-    PolicyRef,
-    TargetRef,
-)
+from .config import OU_SEPARATOR, ROOT_NAME, PolicyKind, PolicyRef, TargetKind, TargetRef
 from .errors import AmbiguousNameError, NameNotFoundError, OrganizationLookupError, PolicyTypeNotEnabledError
 
 T = TypeVar("T")
 
 MAX_CANDIDATES = 5
-
-
-@dataclass(frozen=True)
-class Named:
-    """An OU or an account: its ID and name."""
-
-    id: str
-    name: str
 
 
 class Directory:
@@ -66,43 +44,56 @@ class Directory:
     def __init__(self, api: OrganizationsApi) -> None:
         self.api = api
         self._root: RootSummary | None = None
-        self._children: dict[str, list[Named]] = {}
-        self._accounts: list[Named] | None = None
+        self._children: dict[str, list[TargetSummary]] = {}
+        self._accounts: list[TargetSummary] | None = None
         self._policies: dict[str, list[PolicySummary]] = {}
 
     # -- references ----------------------------------------------------------------
 
     def target_id(self, ref: TargetRef) -> str:
         """The ID of the root, OU or account ``ref`` names."""
-        if ref.kind == TARGET_ID:
-            return ref.text
-        if ref.kind == ROOT:
-            return self.root().id
-        if ref.kind == OU_PATH:
-            return self.ou_id(ref.ou_names)
-        if ref.kind == ACCOUNT_NAME:
-            return self.account_id(ref.text)
-        raise ValueError(f"unknown target kind {ref.kind!r}")
+        match ref.kind:
+            case TargetKind.ID:
+                return ref.text
+            case TargetKind.ROOT:
+                return self.root().id
+            case TargetKind.OU_PATH:
+                return self.ou_id(ref.ou_names)
+            case TargetKind.ACCOUNT_NAME:
+                return self.account_id(ref.text)
+            case _:
+                assert_never(ref.kind)
 
     def policy_id(self, ref: PolicyRef) -> str:
         """The ID of the existing policy ``ref`` names. A policy this stack
         creates has no ID before it is created: ValueError."""
-        if ref.kind == POLICY_ID:
-            return ref.text
-        if ref.kind == AWS_POLICY_NAME:
-            return self.policy(ref.text).id
-        raise ValueError(f"{ref.text!r} is not an existing policy (kind {ref.kind!r})")
+        match ref.kind:
+            case PolicyKind.ID:
+                return ref.text
+            case PolicyKind.AWS_NAME:
+                return self.policy(ref.text).id
+            case PolicyKind.STACK:
+                raise ValueError(f"{ref.text!r} is a policy this stack creates, not an existing one")
+            case _:
+                assert_never(ref.kind)
 
     def policy_type(self, ref: PolicyRef, policy_id: str) -> str:
         """The type of the existing policy ``ref`` names (resolved to ``policy_id``):
-        from the name's lookup, or one DescribePolicy for an ID."""
-        if ref.kind == AWS_POLICY_NAME:
-            return self.policy(ref.text).type
-        summary = self._ask(f"the policy {policy_id}", lambda: self.api.describe_policy(policy_id))
-        if summary is None:
-            raise NameNotFoundError(kind="policy", name=policy_id,
-                                    hint="Check the ID: aws organizations list-policies --filter <TYPE>.")
-        return summary.type
+        from the name's lookup, or one DescribePolicy for an ID. A policy this
+        stack creates: ValueError (its type is in the config)."""
+        match ref.kind:
+            case PolicyKind.AWS_NAME:
+                return self.policy(ref.text).type
+            case PolicyKind.ID:
+                summary = self._ask(f"the policy {policy_id}", lambda: self.api.describe_policy(policy_id))
+                if summary is None:
+                    raise NameNotFoundError(kind="policy", name=policy_id,
+                                            hint="Check the ID: aws organizations list-policies --filter <TYPE>.")
+                return summary.type
+            case PolicyKind.STACK:
+                raise ValueError(f"{ref.text!r} is a policy this stack creates: its type is in the config")
+            case _:
+                assert_never(ref.kind)
 
     # -- lookups -------------------------------------------------------------------
 
@@ -186,56 +177,35 @@ class Directory:
             if any(p.name == name for p in policies):
                 raise PolicyTypeNotEnabledError(name=name, policy_type=policy_type, root_id=self.root().id)
 
-    # -- listings (paginated, asked once) --------------------------------------------
+    # -- listings (every page, asked once) ---------------------------------------------
 
-    def children(self, parent_id: str, path: str) -> list[Named]:
+    def children(self, parent_id: str, path: str) -> list[TargetSummary]:
         """OUs directly under ``parent_id`` (``path`` names it in messages)."""
         if parent_id not in self._children:
-            self._children[parent_id] = self._list(
-                f"the organizational units under {path}", "ListOrganizationalUnitsForParent",
-                "list_organizational_units_for_parent", "OrganizationalUnits",
-                lambda item: Named(item["Id"], item.get("Name", "")), ParentId=parent_id)
+            self._children[parent_id] = self._ask(f"the organizational units under {path}",
+                                                  lambda: self.api.child_ous(parent_id))
         return self._children[parent_id]
 
-    def accounts(self) -> list[Named]:
+    def accounts(self) -> list[TargetSummary]:
         """Every account of the organization."""
         if self._accounts is None:
-            self._accounts = self._list("the accounts", "ListAccounts", "list_accounts", "Accounts",
-                                        lambda item: Named(item["Id"], item.get("Name", "")))
+            self._accounts = self._ask("the accounts", self.api.accounts)
         return self._accounts
 
     def policies(self, policy_type: str) -> list[PolicySummary]:
         """Every policy of ``policy_type``, AWS-managed ones included."""
         if policy_type not in self._policies:
-            self._policies[policy_type] = self._list(
-                f"the policies of type {policy_type}", "ListPolicies", "list_policies", "Policies",
-                lambda item: PolicySummary(id=item["Id"], name=item.get("Name", ""),
-                                           type=item.get("Type", policy_type),
-                                           aws_managed=bool(item.get("AwsManaged", False))),
-                Filter=policy_type)
+            self._policies[policy_type] = self._ask(f"the policies of type {policy_type}",
+                                                    lambda: self.api.policies(policy_type))
         return self._policies[policy_type]
-
-    def _list(self, what: str, operation: str, method: str, key: str,
-              convert: Callable[[dict[str, Any]], T], **params: Any) -> list[T]:
-        def every_page() -> list[T]:
-            pages = self.api.client.get_paginator(method).paginate(**params)
-            return [convert(item) for page in pages for item in page.get(key, [])]
-
-        def call() -> list[T]:
-            try:
-                return self.api.retry.call(operation, every_page)
-            except ClientError as err:
-                raise self.api.translate(err, operation) from err
-
-        return self._ask(what, call)
 
     @staticmethod
     def _ask(what: str, fn: Callable[[], T]) -> T:
+        """``fn()``, an AWS layer call; its errors (every one a PolicyAttachmentError,
+        connection failures included) become OrganizationLookupError naming ``what``."""
         try:
             return fn()
         except provider_errors.PolicyAttachmentError as err:
-            raise OrganizationLookupError(what=what, reason=str(err)) from err
-        except BotoCoreError as err:
             raise OrganizationLookupError(what=what, reason=str(err)) from err
 
 
@@ -249,7 +219,7 @@ def close_matches(name: str, names: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(same + similar))[:MAX_CANDIDATES]
 
 
-def _ou_hint(parent_path: str, children: list[Named]) -> str:
+def _ou_hint(parent_path: str, children: list[TargetSummary]) -> str:
     if not children:
         return f"{parent_path} has no child OU. Give the OU's path from the root, or its ID (ou-...)."
     names = sorted(child.name for child in children)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Optional, Protocol
 
-from .config import ATTACHMENTS_KEY, STACK_POLICY, AttachmentItem, PolicyRef, ProgramConfig, TargetEntry, TargetRef
+from .config import ATTACHMENTS_KEY, AttachmentItem, PolicyKind, PolicyRef, ProgramConfig, TargetEntry, TargetRef
 from .errors import AmbiguousNameError, ConfigError, NameNotFoundError, PolicyTypeNotEnabledError, ProgramError
 
 NAME_SEPARATOR = "/"
@@ -135,7 +135,7 @@ def plan_targets(config: ProgramConfig, resolver: Resolver, *, unresolved: Optio
         owned: dict[str, list[ExclusivePolicy]] = {t: [] for t in entry.exclusive_types}
         for item in entry.items:
             at = f'{where}, item {item.position} ("{item.policy.text}")'
-            stack = item.policy.text if item.policy.kind == STACK_POLICY else None
+            stack = item.policy.text if item.policy.kind is PolicyKind.STACK else None
             try:
                 policy_id = None if stack else _resolve(at, partial(resolver.policy_id, item.policy))
             except (NameNotFoundError, AmbiguousNameError, PolicyTypeNotEnabledError) as err:
@@ -178,7 +178,7 @@ def plan_targets(config: ProgramConfig, resolver: Resolver, *, unresolved: Optio
 
 def _policy_type(where: str, config: ProgramConfig, resolver: Resolver, item: AttachmentItem,
                  policy_id: Optional[str]) -> str:
-    if item.policy.kind == STACK_POLICY:
+    if item.policy.kind is PolicyKind.STACK:
         return config.policy(item.policy.text).type
     return _resolve(where, lambda: resolver.policy_type(item.policy, policy_id or ""))
 

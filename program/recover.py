@@ -37,10 +37,10 @@ from typing import Any, Optional, cast
 from pulumi import automation as auto
 
 from provider import ids
-from provider.aws import AwsSettings, OrganizationsApi, PolicySummary
+from provider.aws import OrganizationsApi, PolicySummary
 from provider.errors import PolicyAttachmentError
 from provider.resource import attachment_outputs
-from provider.retry import retry_from_config
+from provider.settings import stack_settings
 
 from .stack import PROJECT_DIR
 
@@ -146,7 +146,7 @@ def _cancel(stack: auto.Stack) -> str:
 
 def _api(stack: auto.Stack) -> OrganizationsApi:
     config = {key: value.value for key, value in stack.get_all_config().items()}
-    return OrganizationsApi(AwsSettings.from_config(config.get), retry_from_config(config.get))
+    return stack_settings(config.get).api()
 
 
 def _pair(resource: dict[str, Any]) -> tuple[str, str]:

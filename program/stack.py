@@ -31,8 +31,8 @@ from pulumi.runtime import config as runtime_config
 
 import provider
 from provider import guard
-from provider.aws import AwsSettings, OrganizationsApi, RootSummary
-from provider.guard import stack_config
+from provider.aws import OrganizationsApi, RootSummary
+from provider.settings import stack_config, stack_settings
 
 from .config import (
     ALLOW_EMPTY,
@@ -64,16 +64,18 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     """Declare the stack's policies and policy attachments from its config.
 
     ``api`` resolves names (default: one built from ``aws:region`` /
-    ``aws:profile``, else the standard AWS chain); ``project_dir`` is where
-    policy files are read from (default: this repository). Must run inside a
-    Pulumi program run (CLI, Automation API or mocks).
+    ``aws:profile``, else the standard AWS chain, with the default retries);
+    ``project_dir`` is where policy files are read from (default: this
+    repository). Must run inside a Pulumi program run (CLI, Automation API or
+    mocks).
     """
-    settings = aws_settings()
     provider.register_guard()  # on every run, even one that declares no attachment
     check_retry_settings(stack_config)
     config = read_config()
     documents = load_documents(config.policies, project_dir or PROJECT_DIR)
-    directory = Directory(api or OrganizationsApi(settings))
+    # Name lookups keep the default retries (README "Retries"): policyAttachment:* is
+    # the provider's and the guard's.
+    directory = Directory(api or OrganizationsApi(stack_settings().aws))
     check_policy_types(config.policies, directory.root)
     unresolved: list[Unresolved] = []
     plan, exclusive = plan_targets(config, directory, unresolved=unresolved)
@@ -105,11 +107,6 @@ def check_policy_types(specs: Sequence[PolicySpec], root: Callable[[], RootSumma
                 problem=f"policies of type {spec.type} are not enabled in this organization",
                 fix=f"Enable the type first: aws organizations enable-policy-type --root-id "
                     f"{summary.id} --policy-type {spec.type}")
-
-
-def aws_settings() -> AwsSettings:
-    """Region and profile from the stack config (``aws:region``, ``aws:profile``)."""
-    return AwsSettings.from_config(stack_config)
 
 
 def read_config() -> ProgramConfig:

@@ -13,6 +13,9 @@ Contracts:
 * One retry layer: botocore sends each call once (``total_max_attempts=1``),
   :class:`provider.retry.RetryPolicy` retries throttling, "busy organization"
   codes, service errors and connection errors, each within its bound.
+* Listings read every page through botocore's paginators, each built once per
+  client (building one creates a class, which costs more than a one-page
+  call). The bounded retry runs the whole listing: a failed page starts it again.
 * Methods translate AWS error codes (never message text) into this package's
   exceptions; "already gone" answers become return values where the caller's
   contract says gone is fine.
@@ -23,7 +26,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 import boto3
 from botocore.config import Config as BotocoreConfig
@@ -32,7 +35,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from . import errors, ids
 from .refusals import last_policy_error, limit_error
 from .retry import RetryPolicy, error_code, may_have_applied
-from .rules import limits_for
+from .rules import SERVICE_CONTROL_POLICY, limits_for
+
+T = TypeVar("T")
 
 DEFAULT_REGION = "us-east-1"
 
@@ -63,7 +68,6 @@ class PolicySummary:
     id: str
     name: str
     type: str
-    aws_managed: bool = False
     #: the policy document, when the answer carried it (DescribePolicy does,
     #: ListPoliciesForTarget does not)
     content: Optional[str] = field(default=None, compare=False, repr=False)
@@ -71,6 +75,14 @@ class PolicySummary:
     @property
     def display(self) -> str:
         return policy_display(self.id, self.name)
+
+
+@dataclass(frozen=True)
+class TargetSummary:
+    """An account or an organizational unit: its ID and name."""
+
+    id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,8 @@ class OrganizationsApi:
     settings: AwsSettings = field(default_factory=AwsSettings)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     _client: Any = field(default=None, init=False, repr=False)
+    #: botocore paginators of this client, by method name (see :meth:`_paginator`)
+    _paginators: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
@@ -209,24 +223,28 @@ class OrganizationsApi:
     def policies_for_target(self, target_id: str, policy_type: str) -> Optional[list[PolicySummary]]:
         """Policies of ``policy_type`` attached directly to the target (every
         page), or None when the target does not exist."""
-        def list_all() -> list[PolicySummary]:
-            # NextToken by hand: botocore builds a new paginator class on every
-            # get_paginator() call, which costs more than this call's usual one page.
-            found: list[PolicySummary] = []
-            request = {"TargetId": target_id, "Filter": policy_type}
-            while True:
-                page = self.client.list_policies_for_target(**request)
-                found.extend(_summary(item) for item in page.get("Policies", []))
-                if not page.get("NextToken"):
-                    return found
-                request["NextToken"] = page["NextToken"]
-
         try:
-            return self._call("ListPoliciesForTarget", list_all)
+            return self._every_item("ListPoliciesForTarget", "list_policies_for_target", "Policies", _summary,
+                                    TargetId=target_id, Filter=policy_type)
         except ClientError as err:
             if error_code(err) in TARGET_MISSING:
                 return None
             raise self.translate(err, "ListPoliciesForTarget", target_id=target_id) from err
+
+    def policies(self, policy_type: str) -> list[PolicySummary]:
+        """Every policy of ``policy_type`` in the organization, AWS-managed ones
+        included (ListPolicies, every page)."""
+        return self._list("ListPolicies", "list_policies", "Policies", _summary, Filter=policy_type)
+
+    def accounts(self) -> list[TargetSummary]:
+        """Every account of the organization (ListAccounts, every page)."""
+        return self._list("ListAccounts", "list_accounts", "Accounts", _target_summary)
+
+    def child_ous(self, parent_id: str) -> list[TargetSummary]:
+        """The OUs directly under ``parent_id``, a root or an OU
+        (ListOrganizationalUnitsForParent, every page)."""
+        return self._list("ListOrganizationalUnitsForParent", "list_organizational_units_for_parent",
+                          "OrganizationalUnits", _target_summary, target_id=parent_id, ParentId=parent_id)
 
     def root(self) -> RootSummary:
         """The organization's (single) root and its enabled policy types."""
@@ -247,28 +265,74 @@ class OrganizationsApi:
         restrict). Never raises: a field it could not learn is None."""
         kind = ids.target_type(target_id)
         client = self.client
-        if kind == "ACCOUNT":
+        if kind == ids.ACCOUNT:
             name = self._quiet(lambda: client.describe_account(AccountId=target_id)["Account"].get("Name"))
             accounts: Optional[int] = 1
-        elif kind == "ORGANIZATIONAL_UNIT":
+        elif kind == ids.ORGANIZATIONAL_UNIT:
             name = self._quiet(lambda: client.describe_organizational_unit(
                 OrganizationalUnitId=target_id)["OrganizationalUnit"].get("Name"))
             accounts = self._quiet(lambda: self._count_accounts_under(target_id))
         else:
             name = "Root"
-            accounts = self._quiet(lambda: _count_pages(client.list_accounts, "Accounts", {}, [COUNT_CALL_BUDGET]))
+            accounts = self._quiet(lambda: len(self._ids_within(
+                _CallBudget(COUNT_CALL_BUDGET), "list_accounts", "Accounts")))
         management = self._quiet(lambda: client.describe_organization()["Organization"].get("MasterAccountId"))
         return TargetFacts(name=name or None, accounts=accounts, management_account_id=management)
 
     def _count_accounts_under(self, ou_id: str) -> int:
         """Accounts anywhere below ``ou_id``; raises _BudgetSpent past the call budget."""
-        budget, total, parents = [COUNT_CALL_BUDGET], 0, [ou_id]
+        budget, total, parents = _CallBudget(COUNT_CALL_BUDGET), 0, [ou_id]
         while parents:
             parent = parents.pop()
-            total += _count_pages(self.client.list_accounts_for_parent, "Accounts", {"ParentId": parent}, budget)
-            parents += _items(self.client.list_organizational_units_for_parent, "OrganizationalUnits",
-                              {"ParentId": parent}, budget)
+            total += len(self._ids_within(budget, "list_accounts_for_parent", "Accounts", ParentId=parent))
+            parents += self._ids_within(budget, "list_organizational_units_for_parent", "OrganizationalUnits",
+                                        ParentId=parent)
         return total
+
+    # -- listings ----------------------------------------------------------------
+
+    def _paginator(self, method: str) -> Any:
+        """botocore's paginator for the client method ``method``, built once per
+        client: ``get_paginator()`` builds a new class on every call, which costs
+        more than a one-page listing. Paginators hold no per-listing state, so
+        threads share them."""
+        paginator = self._paginators.get(method)
+        if paginator is None:
+            # Two threads may both build one; setdefault keeps the first.
+            paginator = self._paginators.setdefault(method, self.client.get_paginator(method))
+        return paginator
+
+    def _every_item(self, operation: str, method: str, key: str, convert: Callable[[dict[str, Any]], T],
+                    **params: Any) -> list[T]:
+        """The ``key`` items of every page of ``method``, converted; the whole
+        listing is one call of the retry layer. AWS's refusals stay ClientErrors."""
+        def every_page() -> list[T]:
+            pages = self._paginator(method).paginate(**params)
+            return [convert(item) for page in pages for item in page.get(key, [])]
+
+        return self._call(operation, every_page)
+
+    def _list(self, operation: str, method: str, key: str, convert: Callable[[dict[str, Any]], T], *,
+              target_id: str = "", **params: Any) -> list[T]:
+        """:meth:`_every_item`, with AWS's refusals translated (``target_id``
+        names the target a not-found answer is about)."""
+        try:
+            return self._every_item(operation, method, key, convert, **params)
+        except ClientError as err:
+            raise self.translate(err, operation, target_id=target_id) from err
+
+    def _ids_within(self, budget: _CallBudget, method: str, key: str, **params: Any) -> list[str]:
+        """IDs of the ``key`` items of every page of ``method``, each page's
+        request taken from ``budget`` before it is made (no retry: best effort)."""
+        budget.take()
+        found: list[str] = []
+        for page in self._paginator(method).paginate(**params):
+            found += [item["Id"] for item in page.get(key, [])]
+            if page.get("NextToken"):  # the paginator will ask for the next page
+                budget.take()
+        return found
+
+    # -- every call ---------------------------------------------------------------
 
     def _call(
         self,
@@ -316,7 +380,7 @@ class OrganizationsApi:
             )
         if code == "ConstraintViolationException" and reason == MIN_REASON:
             summary = self._quiet(lambda: self.describe_policy(policy_id))
-            policy_type = summary.type if summary else "SERVICE_CONTROL_POLICY"
+            policy_type = summary.type if summary else SERVICE_CONTROL_POLICY
             return last_policy_error(summary.display if summary else display, target_id, policy_type)
         if code == "ConstraintViolationException" and reason == MAX_REASON:
             return self._limit_error(policy_id, target_id)
@@ -335,7 +399,7 @@ class OrganizationsApi:
 
     def _limit_error(self, policy_id: str, target_id: str) -> errors.PolicyAttachmentError:
         summary = self._quiet(lambda: self.describe_policy(policy_id))
-        policy_type = summary.type if summary else "SERVICE_CONTROL_POLICY"
+        policy_type = summary.type if summary else SERVICE_CONTROL_POLICY
         attached = self._quiet(lambda: self.policies_for_target(target_id, policy_type)) or []
         count = max(len(attached), limits_for(policy_type).maximum) + 1
         return limit_error(summary.display if summary else policy_id, target_id, policy_type, count,
@@ -351,33 +415,28 @@ class OrganizationsApi:
 
 
 def _summary(item: dict[str, Any], content: Optional[str] = None) -> PolicySummary:
-    return PolicySummary(
-        id=item["Id"], name=item.get("Name", ""), type=item.get("Type", ""),
-        aws_managed=bool(item.get("AwsManaged", False)), content=content,
-    )
+    return PolicySummary(id=item["Id"], name=item.get("Name", ""), type=item.get("Type", ""), content=content)
+
+
+def _target_summary(item: dict[str, Any]) -> TargetSummary:
+    return TargetSummary(id=item["Id"], name=item.get("Name", ""))
 
 
 class _BudgetSpent(Exception):
     """A best-effort count needed more calls than it may make."""
 
 
-def _items(call: Callable[..., Any], key: str, request: dict[str, Any], budget: list[int]) -> list[str]:
-    """IDs of every page's ``key`` items, each page taken from ``budget[0]``."""
-    found: list[str] = []
-    request = dict(request)
-    while True:
-        if budget[0] <= 0:
+@dataclass
+class _CallBudget:
+    """How many more requests a best-effort lookup may make."""
+
+    left: int
+
+    def take(self) -> None:
+        """Spend one request; raises _BudgetSpent when none is left."""
+        if self.left <= 0:
             raise _BudgetSpent()
-        budget[0] -= 1
-        page = call(**request)
-        found += [item["Id"] for item in page.get(key, [])]
-        if not page.get("NextToken"):
-            return found
-        request["NextToken"] = page["NextToken"]
-
-
-def _count_pages(call: Callable[..., Any], key: str, request: dict[str, Any], budget: list[int]) -> int:
-    return len(_items(call, key, request, budget))
+        self.left -= 1
 
 
 def _subject(policy_id: str, target_id: str) -> str:
@@ -392,6 +451,6 @@ def _message(err: ClientError) -> str:
 def target_kind(target_id: str) -> str:
     """"root", "organizational unit" or "account" for messages ("target" if malformed)."""
     kind = ids.target_type(target_id)
-    return {"ROOT": "root", "ORGANIZATIONAL_UNIT": "organizational unit", "ACCOUNT": "account"}.get(
+    return {ids.ROOT: "root", ids.ORGANIZATIONAL_UNIT: "organizational unit", ids.ACCOUNT: "account"}.get(
         kind or "", "target"
     )

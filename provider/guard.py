@@ -53,11 +53,11 @@ from typing import Any, Optional, TypeVar
 import pulumi
 
 from . import errors, ordering, rules
-from .aws import AwsSettings, OrganizationsApi, policy_display
+from .aws import OrganizationsApi, policy_display
 from .inputs import POLICY_ID, PROVIDER_KEY, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
 from .refusals import exclusive_conflict, last_policy_error, lockout_error, policy_type_label
-from .retry import retry_from_config
+from .settings import stack_settings
 
 BEFORE_DELETE_HOOK = "organizations-policy-attachment-guard-delete"
 BEFORE_DELETE_EXCLUSIVE_HOOK = "organizations-exclusive-policies-guard-delete"
@@ -122,15 +122,8 @@ def ledger() -> Ledger:
     global _ledger
     with _ledger_lock:
         if _ledger is None:
-            settings = AwsSettings.from_config(stack_config)
-            _ledger = Ledger(Lookups(OrganizationsApi(settings, retry_from_config(stack_config))))
+            _ledger = Ledger(Lookups(stack_settings().api()))
         return _ledger
-
-
-def stack_config(key: str) -> Any:
-    """A namespaced stack config value (``aws:region``), as the provider's configure sees it."""
-    namespace, name = key.split(":", 1)
-    return pulumi.Config(namespace).get(name)
 
 
 def reset_ledger(api: Optional[OrganizationsApi] = None) -> Ledger:

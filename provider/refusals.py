@@ -57,10 +57,10 @@ def lockout_error(
         return None
     kind = ids.target_type(target_id)
     target = f"{target_id} ({facts.name})" if facts.name else target_id
-    if kind == "ACCOUNT":
+    if kind == ids.ACCOUNT:
         scope = f"account {target}"
     else:
-        where = "the organization" if kind == "ROOT" else f"OU {target}"
+        where = "the organization" if kind == ids.ROOT else f"OU {target}"
         count = facts.accounts
         scope = (f"every account of {where}" if count is None
                  else f"the {count} account{'' if count == 1 else 's'} of {where}")

@@ -48,8 +48,9 @@ from .inputs import (
 )
 from .lookups import Lookups
 from .refusals import last_policy_error, limit_error, lockout_error
-from .retry import RetryPolicy, retry_from_config
+from .retry import RetryPolicy
 from .sdk_compat import pickler_restored
+from .settings import stack_settings
 
 OUTPUT_KEYS = ("policy_id", "target_id", "skip_destroy", "target_type", "policy_type", "policy_name")
 
@@ -113,7 +114,8 @@ class OrganizationsProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Stack config: ``aws:region``, ``aws:profile``, and the retry limits
         ``policyAttachment:maxAttempts`` / ``baseDelay`` / ``maxDelay`` (seconds)."""
-        self._runtime = _Runtime(AwsSettings.from_config(req.config.get), retry_from_config(req.config.get))
+        settings = stack_settings(req.config.get)
+        self._runtime = _Runtime(settings.aws, settings.retry)
 
     @property
     def _rt(self) -> _Runtime:

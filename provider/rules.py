@@ -19,7 +19,6 @@ from enum import Enum
 from typing import Any, Optional
 
 SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
-RESOURCE_CONTROL_POLICY = "RESOURCE_CONTROL_POLICY"
 
 #: AWS-managed policies that AWS refuses to detach at all.
 UNDETACHABLE_POLICIES = frozenset({"p-RCPFullAWSAccess"})
@@ -59,7 +58,7 @@ DEFAULT_LIMITS = PolicyLimits(minimum=0, maximum=5)
 #: size of a policy document). A type the guide gives no number for (newer ones)
 #: is not checked here: AWS's answer at apply time stays authoritative.
 CONTENT_LIMITS = {
-    "SERVICE_CONTROL_POLICY": 5_120,
+    SERVICE_CONTROL_POLICY: 5_120,
     "RESOURCE_CONTROL_POLICY": 5_120,
     "DECLARATIVE_POLICY_EC2": 10_000,
     "BACKUP_POLICY": 10_000,

@@ -1,13 +1,20 @@
-"""The AWS layer's error mapping, against the local endpoint: each refusal AWS
-can give becomes the exception a user can act on."""
+"""The AWS layer against the local endpoint: each refusal AWS can give becomes
+the exception a user can act on, and each listing reads every page with the
+calls it needs."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
+from botocore.exceptions import EndpointConnectionError
 
 from provider import errors
-from provider.aws import OrganizationsApi
+from provider.aws import OrganizationsApi, PolicySummary, TargetSummary
 from provider.retry import RetryPolicy
+
+SCP = "SERVICE_CONTROL_POLICY"
 
 
 @pytest.fixture
@@ -21,13 +28,19 @@ def test_detach_race_on_the_last_scp_maps_to_the_same_refusal(api, org):
     target = org["accounts"]["sandbox-1"]
     with pytest.raises(errors.LastPolicyError) as err:
         api.detach_policy("p-FullAWSAccess", target)
-    assert "FullAWSAccess (p-FullAWSAccess)" in str(err.value) and target in str(err.value)
-    assert isinstance(err.value.__cause__, Exception)
+    assert err.value.kwargs == {"policy": "FullAWSAccess (p-FullAWSAccess)", "target_id": target,
+                                "type_label": "service control policy (SCP)", "minimum": 1}
+    cause = err.value.__cause__
+    assert type(cause) is api.client.exceptions.ConstraintViolationException
+    assert cause.response["Reason"] == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
 
 
 def test_detach_of_rcp_full_aws_access_maps_to_undetachable(api, org):
-    with pytest.raises(errors.UndetachablePolicyError):
-        api.detach_policy("p-RCPFullAWSAccess", org["accounts"]["prod-app"])
+    target = org["accounts"]["prod-app"]
+    with pytest.raises(errors.UndetachablePolicyError) as err:
+        api.detach_policy("p-RCPFullAWSAccess", target)
+    assert err.value.kwargs == {"policy_id": "p-RCPFullAWSAccess", "target_id": target}
+    assert type(err.value.__cause__) is api.client.exceptions.InvalidInputException
 
 
 @pytest.mark.parametrize("policy, target", [
@@ -42,7 +55,9 @@ def test_detach_of_something_already_gone_returns_false(api, org, policy, target
 def test_duplicate_attach_maps_to_already_attached_with_import_hint(api, org):
     with pytest.raises(errors.AlreadyAttachedError) as err:
         api.attach_policy("p-FullAWSAccess", org["root"])
+    assert err.value.kwargs == {"policy_id": "p-FullAWSAccess", "target_id": org["root"]}
     assert f'import_="{org["root"]}:p-FullAWSAccess"' in str(err.value)
+    assert type(err.value.__cause__) is api.client.exceptions.DuplicatePolicyAttachmentException
 
 
 @pytest.mark.parametrize("first_failure, adopted", [
@@ -82,7 +97,10 @@ def test_an_unreachable_endpoint_is_a_connection_error_naming_what_to_check(monk
     api = OrganizationsApi(AwsSettings(), RetryPolicy(sleep=lambda _: None))
     with pytest.raises(errors.AwsConnectionError) as err:
         api.describe_policy("p-12345678")
-    assert "DescribePolicy" in str(err.value) and "AWS_ENDPOINT_URL_ORGANIZATIONS" in str(err.value)
+    assert err.value.kwargs["operation"] == "DescribePolicy"
+    assert str(err.value).startswith("Could not call AWS Organizations DescribePolicy (3 attempts over ")
+    assert "AWS_ENDPOINT_URL_ORGANIZATIONS" in str(err.value)
+    assert type(err.value.__cause__) is EndpointConnectionError
 
 
 @pytest.mark.parametrize("code, cls, words", [
@@ -101,6 +119,8 @@ def test_codes_the_endpoint_cannot_give_map_to_their_classes(code, cls, words):
         stub.add_client_error("attach_policy", service_error_code=code, service_message="m", http_status_code=400)
         with pytest.raises(cls) as err:
             api.attach_policy("p-12345678", "r-ab12")
+    assert type(err.value) is cls
+    assert type(err.value.__cause__) is getattr(api.client.exceptions, code)
     for word in words:
         assert word in str(err.value)
 
@@ -110,7 +130,10 @@ def test_retries_exhausted_names_the_operation(api, org, endpoint):
     endpoint.control.set_faults(rate=1.0, codes=["ConcurrentModificationException"], operations=["DetachPolicy"])
     with pytest.raises(errors.RetriesExhaustedError) as err:
         api.detach_policy("p-FullAWSAccess", org["root"])
-    assert "DetachPolicy" in str(err.value) and "3 attempts" in str(err.value)
+    assert {k: err.value.kwargs[k] for k in ("operation", "code", "attempts")} == {
+        "operation": "DetachPolicy", "code": "ConcurrentModificationException", "attempts": 3}
+    assert "DetachPolicy kept failing with ConcurrentModificationException after 3 attempts" in str(err.value)
+    assert type(err.value.__cause__) is api.client.exceptions.ConcurrentModificationException
     assert endpoint.control.calls()["DetachPolicy"] == 3
 
 
@@ -139,16 +162,150 @@ def test_describe_policy_carries_the_document(api, org):
     assert '"Effect": "Deny"' in summary.content and summary.name == "DenyRootUser"
 
 
-@pytest.mark.parametrize("target, budget, name, accounts", [
-    (lambda org: org["accounts"]["sandbox-1"], 10, "sandbox-1", 1),
-    (lambda org: org["ous"]["Root/Workloads"], 10, "Workloads", 2),  # prod-app and dev-app, in child OUs
-    (lambda org: org["ous"]["Root/Workloads"], 3, "Workloads", None),  # too many calls to count: unknown
-    (lambda org: org["root"], 10, "Root", 5),
-    (lambda org: "ou-zzzz-zzzzzzzz", 10, None, None),  # no such OU: nothing learnt, nothing raised
-])
-def test_target_facts_for_a_refusal_message(api, org, calls, monkeypatch, target, budget, name, accounts):
+# (target, call budget, name, accounts counted, List* calls made)
+TARGET_FACTS = [
+    (lambda org: org["accounts"]["sandbox-1"], 10, "sandbox-1", 1, {}),
+    # prod-app and dev-app, in the child OUs Prod and Dev: two listings per OU
+    (lambda org: org["ous"]["Root/Workloads"], 10, "Workloads", 2,
+     {"ListAccountsForParent": 3, "ListOrganizationalUnitsForParent": 3}),
+    # too many calls to count: unknown, and the fourth call is never made
+    (lambda org: org["ous"]["Root/Workloads"], 3, "Workloads", None,
+     {"ListAccountsForParent": 2, "ListOrganizationalUnitsForParent": 1}),
+    (lambda org: org["root"], 10, "Root", 5, {"ListAccounts": 1}),
+    # no such OU: nothing learnt, nothing raised
+    (lambda org: "ou-zzzz-zzzzzzzz", 10, None, None, {"ListAccountsForParent": 1}),
+]
+
+
+@pytest.mark.parametrize("target, budget, name, accounts, listed", TARGET_FACTS)
+def test_target_facts_for_a_refusal_message(api, org, calls, monkeypatch, target, budget, name, accounts, listed):
     monkeypatch.setattr("provider.aws.COUNT_CALL_BUDGET", budget)
     facts = api.target_facts(target(org))
     assert (facts.name, facts.accounts) == (name, accounts)
     assert facts.management_account_id == org["management_account"]
-    assert sum(n for op, n in calls().items() if op.startswith("List")) <= budget
+    assert {op: n for op, n in calls().items() if op.startswith("List")} == listed
+
+
+def add_ous(orgs_client: Any, parent_id: str, count: int) -> list[str]:
+    return [orgs_client.create_organizational_unit(ParentId=parent_id, Name=f"Team{n:02}")
+            ["OrganizationalUnit"]["Id"] for n in range(count)]
+
+
+def add_accounts(orgs_client: Any, parent_id: str, root_id: str, count: int) -> list[str]:
+    found = []
+    for n in range(count):
+        status = orgs_client.create_account(AccountName=f"extra-{n:02}", Email=f"extra-{n:02}@example.com")
+        account_id = status["CreateAccountStatus"]["AccountId"]
+        orgs_client.move_account(AccountId=account_id, SourceParentId=root_id, DestinationParentId=parent_id)
+        found.append(account_id)
+    return found
+
+
+@pytest.mark.parametrize("budget, accounts, listed", [
+    (10, 21, {"ListAccountsForParent": 2, "ListOrganizationalUnitsForParent": 1}),
+    (2, None, {"ListAccountsForParent": 2}),  # both pages spend the budget: no third call
+], ids=["within budget", "budget spent on the pages"])
+def test_target_facts_counts_every_page_within_its_budget(api, org, orgs_client, endpoint, calls, monkeypatch,
+                                                          budget, accounts, listed):
+    team = add_ous(orgs_client, org["ous"]["Root/Sandbox"], 1)[0]
+    add_accounts(orgs_client, team, org["root"], 21)  # the endpoint pages ListAccountsForParent by 20
+    monkeypatch.setattr("provider.aws.COUNT_CALL_BUDGET", budget)
+    endpoint.control.reset_calls()
+    assert api.target_facts(team).accounts == accounts
+    assert {op: n for op, n in calls().items() if op.startswith("List")} == listed
+
+
+# -- listings ----------------------------------------------------------------------------
+
+
+def test_accounts_lists_every_account_in_one_call(api, org, calls):
+    found = api.accounts()  # the management account included
+    assert sorted(found, key=lambda a: a.name) == sorted(
+        [TargetSummary(account_id, name) for name, account_id in org["accounts"].items()], key=lambda a: a.name)
+    assert len(found) == 5
+    assert calls() == {"ListAccounts": 1}
+
+
+def test_child_ous_lists_the_ous_directly_under_a_parent(api, org, calls):
+    ous = org["ous"]
+    assert sorted(api.child_ous(org["root"]), key=lambda ou: ou.name) == [
+        TargetSummary(ous["Root/Sandbox"], "Sandbox"), TargetSummary(ous["Root/Security"], "Security"),
+        TargetSummary(ous["Root/Workloads"], "Workloads")]
+    assert sorted(api.child_ous(ous["Root/Workloads"]), key=lambda ou: ou.name) == [
+        TargetSummary(ous["Root/Workloads/Dev"], "Dev"), TargetSummary(ous["Root/Workloads/Prod"], "Prod")]
+    assert api.child_ous(ous["Root/Sandbox"]) == []
+    assert calls() == {"ListOrganizationalUnitsForParent": 3}
+
+
+def test_policies_lists_every_policy_of_one_type_aws_managed_included(api, org, calls):
+    policies = org["policies"]
+    assert sorted(api.policies(SCP), key=lambda p: p.name) == [
+        PolicySummary(policies[name], name, SCP)
+        for name in ("DenyLeaveOrganization", "DenyRootUser", "FullAWSAccess", "RestrictRegions")]
+    assert [p.name for p in api.policies("TAG_POLICY")] == ["RequireCostCenterTag"]
+    assert calls() == {"ListPolicies": 2}
+
+
+def test_policies_for_target_lists_the_attached_policies_of_one_type_in_one_call(api, org, calls):
+    policies = org["policies"]
+    assert sorted(p.id for p in api.policies_for_target(org["root"], SCP)) == sorted(
+        [policies["FullAWSAccess"], policies["DenyLeaveOrganization"]])
+    assert api.policies_for_target("ou-zzzz-zzzzzzzz", SCP) is None  # no such target
+    assert calls() == {"ListPoliciesForTarget": 2}
+
+
+# (case, what to add beyond the endpoint's page size of 20, the listing, the IDs it must return, calls)
+MULTI_PAGE = [
+    ("child OUs", lambda org, client, make_scps: add_ous(client, org["ous"]["Root/Sandbox"], 21),
+     lambda api, org: [ou.id for ou in api.child_ous(org["ous"]["Root/Sandbox"])],
+     {"ListOrganizationalUnitsForParent": 2}),
+    ("policies", lambda org, client, make_scps: make_scps(21) + [
+        org["policies"][name] for name in ("DenyLeaveOrganization", "DenyRootUser", "FullAWSAccess",
+                                           "RestrictRegions")],
+     lambda api, org: [p.id for p in api.policies(SCP)], {"ListPolicies": 2}),
+]
+
+
+@pytest.mark.parametrize("case, add, listing, listed", MULTI_PAGE, ids=[row[0] for row in MULTI_PAGE])
+def test_listings_read_every_page(api, org, orgs_client, make_scps, endpoint, calls, case: str,
+                                  add: Callable[..., list[str]], listing: Callable[..., list[str]],
+                                  listed: dict[str, int]) -> None:
+    expected = add(org, orgs_client, make_scps)
+    endpoint.control.reset_calls()
+    found = listing(api, org)
+    assert sorted(found) == sorted(expected) and len(found) == len(set(found))
+    assert calls() == listed
+
+
+def test_a_listing_is_retried_as_one_call_after_a_throttled_request(api, org, make_scps, endpoint, calls):
+    expected = len(make_scps(21)) + 4
+    endpoint.control.reset_calls()
+    endpoint.control.set_faults(rate=1.0, codes=["TooManyRequestsException"], operations=["ListPolicies"], limit=1)
+    assert len(api.policies(SCP)) == expected
+    assert calls() == {"ListPolicies": 1 + 2}  # the throttled request, then both pages
+
+
+def test_a_listing_that_keeps_failing_names_the_operation(api, org, endpoint, calls):
+    api.retry = RetryPolicy(max_attempts=3, sleep=lambda _: None)
+    endpoint.control.set_faults(rate=1.0, codes=["ConcurrentModificationException"], operations=["ListAccounts"])
+    with pytest.raises(errors.RetriesExhaustedError) as err:
+        api.accounts()
+    assert (err.value.kwargs["operation"], err.value.kwargs["attempts"]) == ("ListAccounts", 3)
+    assert calls() == {"ListAccounts": 3}
+
+
+def test_child_ous_of_a_missing_parent_is_target_not_found_naming_it(api, org):
+    with pytest.raises(errors.TargetNotFoundError) as err:
+        api.child_ous("ou-zzzz-zzzzzzzz")
+    assert err.value.kwargs["target_id"] == "ou-zzzz-zzzzzzzz"
+
+
+def test_each_paginator_is_built_once_per_client(api, org, monkeypatch):
+    built: list[str] = []
+    get_paginator = api.client.get_paginator
+    monkeypatch.setattr(api.client, "get_paginator", lambda name: built.append(name) or get_paginator(name))
+    for _ in range(2):
+        api.accounts()
+        api.policies(SCP)
+        api.policies_for_target(org["root"], SCP)
+    assert built == ["list_accounts", "list_policies", "list_policies_for_target"]

@@ -7,16 +7,11 @@ from typing import Any
 import pytest
 
 from program.config import (
-    ACCOUNT_NAME,
-    AWS_POLICY_NAME,
-    OU_PATH,
-    POLICY_ID,
-    ROOT,
-    STACK_POLICY,
-    TARGET_ID,
     AttachmentItem,
+    PolicyKind,
     PolicyRef,
     PolicySpec,
+    TargetKind,
     TargetRef,
     check_keys,
     check_retry_settings,
@@ -104,19 +99,19 @@ def test_config_errors_are_run_errors_so_pulumi_prints_no_traceback() -> None:
 
 # (case, target text, kind)
 TARGETS = [
-    ("root ID", "r-ab12", TARGET_ID),
-    ("OU ID", OU, TARGET_ID),
-    ("account ID", "123456789012", TARGET_ID),
-    ("Root", "Root", ROOT),
-    ("OU path", "Root/Workloads/Prod", OU_PATH),
-    ("account name", "prod-app", ACCOUNT_NAME),
-    ("11 digits is a name", "12345678901", ACCOUNT_NAME),
-    ("lower-case root is a name", "root", ACCOUNT_NAME),
+    ("root ID", "r-ab12", TargetKind.ID),
+    ("OU ID", OU, TargetKind.ID),
+    ("account ID", "123456789012", TargetKind.ID),
+    ("Root", "Root", TargetKind.ROOT),
+    ("OU path", "Root/Workloads/Prod", TargetKind.OU_PATH),
+    ("account name", "prod-app", TargetKind.ACCOUNT_NAME),
+    ("11 digits is a name", "12345678901", TargetKind.ACCOUNT_NAME),
+    ("lower-case root is a name", "root", TargetKind.ACCOUNT_NAME),
 ]
 
 
 @pytest.mark.parametrize("case, text, kind", TARGETS, ids=[row[0] for row in TARGETS])
-def test_target_kind_is_read_from_the_text(case: str, text: str, kind: str) -> None:
+def test_target_kind_is_read_from_the_text(case: str, text: str, kind: TargetKind) -> None:
     config = parse_config(None, {text: ["FullAWSAccess"]})
     assert config.attachments[0].target == TargetRef(text, kind)
 
@@ -128,15 +123,15 @@ def test_ou_path_names_are_the_segments_below_root() -> None:
 
 # (case, policy text, kind)
 POLICIES = [
-    ("policy ID", "p-FullAWSAccess", POLICY_ID),
-    ("AWS policy name", "FullAWSAccess", AWS_POLICY_NAME),
-    ("stack policy name", "Deny", STACK_POLICY),
-    ("too-short ID is a name", "p-abc", AWS_POLICY_NAME),
+    ("policy ID", "p-FullAWSAccess", PolicyKind.ID),
+    ("AWS policy name", "FullAWSAccess", PolicyKind.AWS_NAME),
+    ("stack policy name", "Deny", PolicyKind.STACK),
+    ("too-short ID is a name", "p-abc", PolicyKind.AWS_NAME),
 ]
 
 
 @pytest.mark.parametrize("case, text, kind", POLICIES, ids=[row[0] for row in POLICIES])
-def test_policy_kind_is_read_from_the_text_and_stack_names_win(case: str, text: str, kind: str) -> None:
+def test_policy_kind_is_read_from_the_text_and_stack_names_win(case: str, text: str, kind: PolicyKind) -> None:
     config = parse_config(POLICY, {"Root": [text]})
     assert config.attachments[0].items[0].policy == PolicyRef(text, kind)
 
@@ -154,11 +149,11 @@ def test_good_config_with_every_shape() -> None:
     )
     workloads, account = config.attachments
     assert workloads.items == (
-        AttachmentItem(PolicyRef("RestrictRegions", AWS_POLICY_NAME), position=1),
-        AttachmentItem(PolicyRef("Deny", STACK_POLICY), skip_destroy=True, position=2),
+        AttachmentItem(PolicyRef("RestrictRegions", PolicyKind.AWS_NAME), position=1),
+        AttachmentItem(PolicyRef("Deny", PolicyKind.STACK), skip_destroy=True, position=2),
     )
     assert account.items == (
-        AttachmentItem(PolicyRef("FullAWSAccess", AWS_POLICY_NAME), position=1),
+        AttachmentItem(PolicyRef("FullAWSAccess", PolicyKind.AWS_NAME), position=1),
     )
     assert config.policy("Tags").type == "TAG_POLICY"
 

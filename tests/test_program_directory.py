@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from program.config import ACCOUNT_NAME, OU_PATH, ROOT, TARGET_ID, PolicyRef, TargetRef, parse_config
+from program.config import PolicyKind, PolicyRef, TargetKind, TargetRef, parse_config
 from program.directory import Directory
 from program.errors import (
     AmbiguousNameError,
@@ -41,15 +41,15 @@ def directory(org: dict[str, Any]) -> Directory:
 
 # (case, target, kind, where its ID is in the org fixture, calls it costs)
 TARGETS = [
-    ("Root", "Root", ROOT, ("root",), {"ListRoots": 1}),
-    ("OU path", "Root/Workloads/Prod", OU_PATH, ("ous", "Root/Workloads/Prod"),
+    ("Root", "Root", TargetKind.ROOT, ("root",), {"ListRoots": 1}),
+    ("OU path", "Root/Workloads/Prod", TargetKind.OU_PATH, ("ous", "Root/Workloads/Prod"),
      {"ListRoots": 1, "ListOrganizationalUnitsForParent": 2}),
-    ("top-level OU path", "Root/Sandbox", OU_PATH, ("ous", "Root/Sandbox"),
+    ("top-level OU path", "Root/Sandbox", TargetKind.OU_PATH, ("ous", "Root/Sandbox"),
      {"ListRoots": 1, "ListOrganizationalUnitsForParent": 1}),
-    ("account name", "prod-app", ACCOUNT_NAME, ("accounts", "prod-app"), {"ListAccounts": 1}),
-    ("account ID", "{accounts.prod-app}", TARGET_ID, ("accounts", "prod-app"), {}),
-    ("OU ID", "{ous.Root/Workloads}", TARGET_ID, ("ous", "Root/Workloads"), {}),
-    ("root ID", "{root}", TARGET_ID, ("root",), {}),
+    ("account name", "prod-app", TargetKind.ACCOUNT_NAME, ("accounts", "prod-app"), {"ListAccounts": 1}),
+    ("account ID", "{accounts.prod-app}", TargetKind.ID, ("accounts", "prod-app"), {}),
+    ("OU ID", "{ous.Root/Workloads}", TargetKind.ID, ("ous", "Root/Workloads"), {}),
+    ("root ID", "{root}", TargetKind.ID, ("root",), {}),
 ]
 
 
@@ -69,7 +69,7 @@ def fill(org: dict[str, Any], text: str) -> str:
 @pytest.mark.parametrize("case, text, kind, where, cost", TARGETS, ids=[row[0] for row in TARGETS])
 def test_each_target_kind_resolves_with_only_the_calls_it_needs(
         org: dict[str, Any], directory: Directory, calls: Callable[[], dict[str, int]],
-        case: str, text: str, kind: str, where: tuple[str, ...], cost: dict[str, int]) -> None:
+        case: str, text: str, kind: TargetKind, where: tuple[str, ...], cost: dict[str, int]) -> None:
     assert directory.target_id(TargetRef(fill(org, text), kind)) == lookup(org, where)
     assert calls() == cost
 
@@ -103,7 +103,7 @@ def test_a_stack_policy_is_planned_by_its_name_without_any_call(
         f"{org['root']}/DenyRootUser", None, "DenyRootUser")
     assert calls() == {}
     with pytest.raises(ValueError):
-        directory.policy_id(PolicyRef("DenyRootUser", "stack"))
+        directory.policy_id(PolicyRef("DenyRootUser", PolicyKind.STACK))
 
 
 def test_each_listing_is_asked_once_per_run(
