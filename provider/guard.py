@@ -266,7 +266,10 @@ async def _settle(book: Ledger) -> None:
 
 async def _record_resolved(book: Ledger, items: list[tuple[Any, Any, str]]) -> None:
     for target, policy, name in items:
-        values = await _plain({TARGET_ID: target, POLICY_ID: policy})
+        try:
+            values = await _plain({TARGET_ID: target, POLICY_ID: policy})
+        except Exception:  # an input whose resource failed: that attachment never comes
+            continue
         target_id, policy_id = values[TARGET_ID], values[POLICY_ID]
         if not known(target_id, is_engine_unknown):
             continue  # a target the update creates carries nothing to detach

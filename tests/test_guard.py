@@ -347,3 +347,22 @@ def test_refusals_name_where_the_program_declared_the_resource(ledger, org, labe
         run(guard._labelled(guard.guard_before_delete)(args))
     assert str(err.value).startswith(prefix)
     guard._labels.clear()
+
+
+def test_a_declaration_whose_input_failed_is_not_counted(ledger, org):
+    """An attachment whose policy ID comes from a resource that failed never comes:
+    the delete hook neither waits for it nor counts it as a replacement."""
+    target = org["accounts"]["sandbox-1"]
+
+    async def declare_then_delete() -> None:
+        async def failed() -> str:
+            raise RuntimeError("the policy's registration failed")
+
+        async def known() -> bool:
+            return True
+
+        declare(target, pulumi.Output(set(), asyncio.ensure_future(failed()), asyncio.ensure_future(known())))
+        await guard.guard_before_delete(delete_args("p-FullAWSAccess", target))
+
+    with pytest.raises(LastPolicyError):
+        run(declare_then_delete())
