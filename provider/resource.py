@@ -388,13 +388,13 @@ class PolicyAttachment(pulumi.dynamic.Resource, module="organizations", name="Po
             "policy_type": None,
             "policy_name": None,
         }
+        guard.record_declared("attachment", target_id, policy_id, resource_name)  # starts this run's guard
         # Hints for check, which drops them from the inputs it returns (never stored).
         declared_at = guard.declared_at(resource_name)
         if declared_at is not None:
             props[DECLARED_AT] = declared_at
         if opts is not None and opts.delete_before_replace:
             props[DELETES_FIRST] = True
-        guard.record_declared("attachment", target_id, policy_id, resource_name)
         if opts is not None and opts.import_:
             props[IMPORT_ID] = opts.import_
             opts = copy.copy(opts)
