@@ -108,8 +108,6 @@ class Ledger:
     owners: dict[Key, str] = field(default_factory=dict)
     #: PolicyAttachments the program declared: target -> {policy ID: resource name}
     declared: dict[str, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
-    #: policy ID -> "Name (p-…)" of the declared policies typed above, for messages
-    names: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -246,7 +244,6 @@ def _type_declared(book: Ledger, target_id: str) -> None:
         for summary in summaries:
             if summary is not None:  # gone: the provider's check refuses that attachment
                 book.attaches[(target_id, summary.type)].add(summary.id)
-                book.names[summary.id] = summary.display
         book.typed_targets.add(target_id)
 
 
