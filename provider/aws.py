@@ -131,6 +131,12 @@ def policy_display(policy_id: str, name: Optional[str]) -> str:
     return f"{name} ({policy_id})" if name and name != policy_id else policy_id
 
 
+def summary_display(summary: Optional[PolicySummary], policy_id: str) -> str:
+    """How messages name ``policy_id``: its summary's display, or the bare ID
+    when it could not be described (gone, or the lookup failed)."""
+    return summary.display if summary else policy_id
+
+
 @dataclass
 class OrganizationsApi:
     """Thin, thread-safe wrapper of the Organizations calls this package makes."""
@@ -402,7 +408,7 @@ class OrganizationsApi:
         policy_type = summary.type if summary else SERVICE_CONTROL_POLICY
         attached = self._quiet(lambda: self.policies_for_target(target_id, policy_type)) or []
         count = max(len(attached), limits_for(policy_type).maximum) + 1
-        return limit_error(summary.display if summary else policy_id, target_id, policy_type, count,
+        return limit_error(summary_display(summary, policy_id), target_id, policy_type, count,
                            [p.display for p in attached])
 
     @staticmethod

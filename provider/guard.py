@@ -53,7 +53,7 @@ from typing import Any, Optional, TypeVar
 import pulumi
 
 from . import errors, ordering, rules
-from .aws import OrganizationsApi, policy_display
+from .aws import OrganizationsApi, policy_display, summary_display
 from .inputs import POLICY_ID, PROVIDER_KEY, SKIP_DESTROY, TARGET_ID, UNKNOWN, is_engine_unknown, known
 from .lookups import Lookups
 from .refusals import exclusive_conflict, last_policy_error, lockout_error, policy_type_label
@@ -293,7 +293,7 @@ def _lockout(
     if not rules.detach_locks_out(policy_id, remaining, content, (n.content for n in new)):
         return None
     summaries = {p: book.lookups.policy(p) for p in sorted(remaining)}  # cached by now
-    return [s.display if s else p for p, s in summaries.items()] + [
+    return [summary_display(s, p) for p, s in summaries.items()] + [
         f"{n.name} (created in this update)" for n in new]
 
 

@@ -33,6 +33,7 @@ from .aws import (
     OrganizationsApi,
     PolicySummary,
     policy_display,
+    summary_display,
     target_kind,
 )
 from .inputs import (
@@ -203,7 +204,7 @@ class PolicyAttachmentProvider(OrganizationsProvider):
                 rt.approved[key].add(policy.id)
                 return None
         names = {p.id: p.display for p in attached}
-        shown = sorted(names.get(p) or _display(rt.lookups.policy(p), p) for p in after - {policy.id})
+        shown = sorted(names.get(p) or summary_display(rt.lookups.policy(p), p) for p in after - {policy.id})
         return limit_error(policy.display, target_id, policy.type, len(after), shown)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -313,14 +314,10 @@ class PolicyAttachmentProvider(OrganizationsProvider):
             return summary.content if summary else None
 
         if rules.detach_locks_out(policy_id, remaining, content):
-            shown = [s.display if (s := described.get(p)) else p for p in sorted(remaining)]
+            shown = [summary_display(described.get(p), p) for p in sorted(remaining)]
             refusal = lockout_error(display, target_id, shown, api.target_facts(target_id))
             if refusal is not None:
                 raise refusal
-
-
-def _display(summary: Optional[PolicySummary], policy_id: str) -> str:
-    return summary.display if summary else policy_id
 
 
 def _pair(id_: str, props: dict[str, Any]) -> tuple[str, str]:
