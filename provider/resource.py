@@ -29,7 +29,6 @@ from pulumi.dynamic import (
 
 from . import errors, ids, rules
 from .aws import (
-    AwsSettings,
     OrganizationsApi,
     PolicySummary,
     policy_display,
@@ -49,7 +48,6 @@ from .inputs import (
 )
 from .lookups import Lookups
 from .refusals import last_policy_error, limit_error, lockout_error
-from .retry import RetryPolicy
 from .sdk_compat import pickler_restored
 from .settings import stack_settings
 
@@ -68,8 +66,8 @@ class _Runtime:
     are exactly the attaches that will reach the target before this one.
     """
 
-    def __init__(self, settings: AwsSettings, retry: Optional[RetryPolicy] = None) -> None:
-        self.api = OrganizationsApi(settings, retry or RetryPolicy())
+    def __init__(self, api: OrganizationsApi) -> None:
+        self.api = api
         self.lookups = Lookups(self.api)
         self.approved: dict[tuple[str, str], set[str]] = defaultdict(set)
         self.approved_lock = threading.Lock()
@@ -115,15 +113,14 @@ class OrganizationsProvider(ResourceProvider):
     def configure(self, req: ConfigureRequest) -> None:
         """Stack config: ``aws:region``, ``aws:profile``, and the retry limits
         ``policyAttachment:maxAttempts`` / ``baseDelay`` / ``maxDelay`` (seconds)."""
-        settings = stack_settings(req.config.get)
-        self._runtime = _Runtime(settings.aws, settings.retry)
+        self._runtime = _Runtime(stack_settings(req.config.get).api())
 
     @property
     def _rt(self) -> _Runtime:
         if self._runtime is None:
             with _RUNTIME_LOCK:
                 if self._runtime is None:
-                    self._runtime = _Runtime(AwsSettings())
+                    self._runtime = _Runtime(OrganizationsApi())
         return self._runtime
 
 
