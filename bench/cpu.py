@@ -1,10 +1,11 @@
-"""CPU time of the guard's decisions alone: the pure :mod:`provider.rules`
-functions, called as :mod:`provider.guard` calls them, with no AWS and no event loop.
+"""CPU time of the plan-time decisions alone: the pure :mod:`provider.rules`
+functions, called as the provider's ``check`` and :mod:`provider.guard` call them,
+with no AWS and no event loop.
 
 The workload: ``declared`` attachments approved for creation (each one checked
 with ``policies_after`` + ``attach_exceeds_maximum``, as the provider's
 ``check`` does), then ``deletions`` detaches (each checked with
-``policies_after`` + ``detach_leaves_too_few``, as
+``policies_after`` + ``detach_verdict``, as
 ``guard_before_delete`` does), against targets that already carry
 FullAWSAccess.
 """
@@ -49,7 +50,7 @@ def _decide(declared: int, deletions: int) -> float:
     for target, policy in removes:
         key = (target, SCP)
         remaining = rules.policies_after(attached[target], attaches[key], detaches[key] | {policy})
-        if rules.detach_leaves_too_few(SCP, remaining):
+        if rules.detach_verdict(SCP, remaining) is rules.Detach.TOO_FEW:
             refused += 1
         else:
             detaches[key].add(policy)

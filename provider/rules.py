@@ -90,10 +90,11 @@ def policies_after(
     return frozenset(attached).union(arriving).difference(leaving)
 
 
-def detach_leaves_too_few(policy_type: str, remaining: Set[str]) -> bool:
-    """True when a target left with ``remaining`` policies of ``policy_type`` would
-    be below AWS's minimum for that type (an SCP target with no SCP)."""
-    return len(remaining) < limits_for(policy_type).minimum
+def detach_leaves_too_few(policy_type: str, remaining: Set[str], arriving: int = 0) -> bool:
+    """True when a target left with ``remaining`` policies of ``policy_type``
+    (plus ``arriving`` whose IDs are not known yet) would be below AWS's
+    minimum for that type (an SCP target with no SCP)."""
+    return len(remaining) + arriving < limits_for(policy_type).minimum
 
 
 class Detach(Enum):
@@ -109,7 +110,7 @@ def detach_verdict(policy_type: str, remaining: Set[str], arriving: int = 0) -> 
     plan-time guard: ``remaining`` are the policy IDs of ``policy_type`` the
     target keeps, ``arriving`` how many more it gets whose IDs are not known
     yet (policies created in the same update)."""
-    if len(remaining) + arriving < limits_for(policy_type).minimum:
+    if detach_leaves_too_few(policy_type, remaining, arriving):
         return Detach.TOO_FEW
     if policy_type == SERVICE_CONTROL_POLICY and remaining.isdisjoint(ALLOW_ALL_POLICIES):
         return Detach.READ_DOCUMENTS
