@@ -254,14 +254,17 @@ async def _settle(book: Ledger) -> None:
     :func:`expect_new_policy`'s, or one of unknown type and document."""
     with book.lock:
         items, book.unresolved = book.unresolved, []
-        if items:
-            book.settling = asyncio.ensure_future(_record_resolved(book, items))
+        if items:  # after any earlier settling, so that awaiting the last one awaits all
+            book.settling = asyncio.ensure_future(_record_resolved(book, items, book.settling))
         settling = book.settling
     if settling is not None:
         await settling
 
 
-async def _record_resolved(book: Ledger, items: list[tuple[Any, Any, str]]) -> None:
+async def _record_resolved(book: Ledger, items: list[tuple[Any, Any, str]],
+                           earlier: Optional[asyncio.Future[None]]) -> None:
+    if earlier is not None:
+        await earlier
     for target, policy, name in items:
         try:
             values = await _plain({TARGET_ID: target, POLICY_ID: policy})
