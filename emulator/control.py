@@ -177,22 +177,14 @@ class ControlRoutes:
         return 200, self.state.calls.snapshot()
 
     def _set_faults(self, body: bytes) -> tuple[int, Any]:
-        try:
-            config = FaultConfig.from_json(json.loads(body or b"null"), aws_operation_names())
-        except ValueError as err:  # FaultConfigError and JSONDecodeError
-            message = str(err) if isinstance(err, FaultConfigError) else f"invalid JSON: {err}"
-            return 400, {"error": message}
-        self.state.faults.configure(config)
-        return 200, self.state.faults.state()
+        faults = self.state.faults
+        return _configured(body, lambda data: faults.configure(FaultConfig.from_json(data, aws_operation_names())),
+                           FaultConfigError, faults.state)
 
     def _set_rate_limit(self, body: bytes) -> tuple[int, Any]:
-        try:
-            config = RateLimitConfig.from_json(json.loads(body or b"null"))
-        except ValueError as err:  # RateLimitConfigError and JSONDecodeError
-            message = str(err) if isinstance(err, RateLimitConfigError) else f"invalid JSON: {err}"
-            return 400, {"error": message}
-        self.state.rate_limit.configure(config)
-        return 200, self.state.rate_limit.state()
+        rate_limit = self.state.rate_limit
+        return _configured(body, lambda data: rate_limit.configure(RateLimitConfig.from_json(data)),
+                           RateLimitConfigError, rate_limit.state)
 
     def _clear_rate_limit(self, _: bytes) -> tuple[int, Any]:
         self.state.rate_limit.clear()
@@ -201,3 +193,16 @@ class ControlRoutes:
     def _clear_faults(self, _: bytes) -> tuple[int, Any]:
         self.state.faults.clear()
         return 200, self.state.faults.state()
+
+
+def _configured(body: bytes, configure: Callable[[Any], None], config_error: type[ValueError],
+                state: Callable[[], Any]) -> tuple[int, Any]:
+    """Parse ``body`` as JSON and hand it to ``configure``: 200 and the new
+    ``state()``, or 400 naming what was wrong (``config_error``'s message, or the JSON)."""
+    try:
+        configure(json.loads(body or b"null"))
+    except ValueError as err:  # config_error and JSONDecodeError
+        message = str(err) if isinstance(err, config_error) else f"invalid JSON: {err}"
+        return 400, {"error": message}
+    return 200, state()
+
