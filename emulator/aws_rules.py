@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import AwsError
-from .limits import CONTENT_LIMITS, NON_DETACHABLE_POLICY_IDS, limits_for
+from .limits import NON_DETACHABLE_POLICY_IDS, limits_for
 
 if TYPE_CHECKING:
     from moto.organizations.models import (
@@ -60,7 +60,8 @@ def check_attach_policy(params: Params, backend: OrganizationsBackend) -> AwsErr
         return errors.policy_type_not_enabled()
     if policy in target.attached_policies:
         return errors.duplicate_policy_attachment()
-    if len(attached_of_type(target, policy.type)) >= limits_for(policy.type).maximum:
+    maximum = limits_for(policy.type).maximum
+    if maximum is not None and len(attached_of_type(target, policy.type)) >= maximum:
         return errors.max_attachment_limit()
     return None
 
@@ -99,7 +100,7 @@ def check_update_policy(params: Params, backend: OrganizationsBackend) -> AwsErr
 
 def _content_too_long(content: Any, policy_type: Any) -> AwsError | None:
     """AWS counts the document's characters, whitespace included, against its type's limit."""
-    limit = CONTENT_LIMITS.get(str(policy_type))
+    limit = limits_for(str(policy_type)).document_characters
     if isinstance(content, str) and limit is not None and len(content) > limit:
         return errors.policy_content_limit()
     return None

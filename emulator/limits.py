@@ -1,8 +1,18 @@
-"""AWS's per-target policy attachment limits and its AWS-managed policies.
+"""AWS's limits per policy type, as of the date each row was checked, and its AWS-managed
+policies.
 
-These are the emulator's own copy of AWS's rules, kept apart from the provider under test so the
-endpoint models AWS independently of the code it checks. Source: docs/aws-organizations.md
-("Per-target limits"); the counts are of *directly* attached policies, inherited ones never count.
+Roles:
+- ``PolicyTypeLimits``: one row: how many policies of a type one root, OU or account must and
+  may have *directly* attached (inherited ones never count), and the longest document in
+  characters, each with its source and the date it was checked.
+- ``AWS_LIMITS``: today's rows for the types AWS publishes numbers for; ``DEFAULT_LIMITS``:
+  every other type (``limits_for``). ``None`` means AWS publishes no number, so the endpoint
+  enforces none and leaves the call to moto, which accepts it.
+
+The endpoint keeps its own copy of these numbers, apart from the product's table, so it models
+AWS independently of the code it tests; a product test compares the two. Each row reduces to
+``(minimum, maximum, document_characters)`` with ``PolicyTypeLimits.numbers()``, e.g.
+``{t: row.numbers() for t, row in AWS_LIMITS.items()}``.
 """
 
 from __future__ import annotations
@@ -14,27 +24,69 @@ from types import MappingProxyType
 SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
 RESOURCE_CONTROL_POLICY = "RESOURCE_CONTROL_POLICY"
 
+#: When the rows below were last compared with their sources.
+CHECKED = "2026-12-03"
+_USER_GUIDE_QUOTAS = 'AWS Organizations User Guide, "Quotas and service limits"'
+_USER_GUIDE_POLICIES = 'AWS Organizations User Guide, "Managing organization policies" (table)'
+
 
 @dataclass(frozen=True)
-class AttachmentLimits:
-    """How many policies of one type a single root, OU or account may have directly attached."""
+class PolicyTypeLimits:
+    """AWS's limits for one policy type. ``minimum``/``maximum``: policies of the type directly
+    attached to one root, OU or account; ``document_characters``: the longest document,
+    whitespace included. ``None``: not published, not enforced by the endpoint."""
 
     minimum: int
-    maximum: int
+    maximum: int | None
+    document_characters: int | None
+    source: str
+    checked: str = CHECKED
+
+    def numbers(self) -> tuple[int, int | None, int | None]:
+        """``(minimum, maximum, document_characters)``: the row without its provenance."""
+        return (self.minimum, self.maximum, self.document_characters)
 
 
-LIMITS: Mapping[str, AttachmentLimits] = MappingProxyType(
+def _published_document_only(policy_type: str) -> tuple[str, PolicyTypeLimits]:
+    # The quotas page gives these types a document size but no per-target maximum.
+    return policy_type, PolicyTypeLimits(0, None, 10_000, f"{_USER_GUIDE_QUOTAS}; no maximum published")
+
+
+AWS_LIMITS: Mapping[str, PolicyTypeLimits] = MappingProxyType(
     {
-        SERVICE_CONTROL_POLICY: AttachmentLimits(minimum=1, maximum=5),
-        "TAG_POLICY": AttachmentLimits(minimum=0, maximum=10),
-        "BACKUP_POLICY": AttachmentLimits(minimum=0, maximum=10),
-        "AISERVICES_OPT_OUT_POLICY": AttachmentLimits(minimum=0, maximum=5),
+        # Raised on 2026-05-15 in every commercial Region, GovCloud and China (before: 5 and
+        # 5,120). The minimum: AWS refuses to detach a target's last SCP.
+        SERVICE_CONTROL_POLICY: PolicyTypeLimits(
+            1, 10, 10_240,
+            'AWS "What\'s new", May 2026, "AWS Organizations increased SCP quotas"; '
+            "Landing Zone Accelerator 1.16.0 (its issue #1119)",
+        ),
+        # Unchanged in May 2026. Minimum 0: RCPFullAWSAccess, which AWS never lets anyone detach,
+        # keeps one attached (NON_DETACHABLE_POLICY_IDS), so no count is needed for it.
+        RESOURCE_CONTROL_POLICY: PolicyTypeLimits(0, 5, 5_120, _USER_GUIDE_QUOTAS),
+        "TAG_POLICY": PolicyTypeLimits(0, 10, 10_000, f"{_USER_GUIDE_POLICIES}; {_USER_GUIDE_QUOTAS}"),
+        "BACKUP_POLICY": PolicyTypeLimits(0, 10, 10_000, f"{_USER_GUIDE_POLICIES}; {_USER_GUIDE_QUOTAS}"),
+        "AISERVICES_OPT_OUT_POLICY": PolicyTypeLimits(
+            0, 5, 2_500, f"{_USER_GUIDE_POLICIES}; {_USER_GUIDE_QUOTAS}"
+        ),
+        **dict(
+            _published_document_only(t)
+            for t in ("CHATBOT_POLICY", "DECLARATIVE_POLICY_EC2", "SECURITYHUB_POLICY",
+                      "SECURITYHUB_CSPM_POLICY")
+        ),
     }
 )
 
-#: RCPs and every newer type: AWS publishes no number the docs could verify; 5 is the common one.
-#: The RCP floor is kept by NON_DETACHABLE_POLICY_IDS rather than by a minimum.
-DEFAULT_LIMITS = AttachmentLimits(minimum=0, maximum=5)
+#: Every other type of botocore's model (INSPECTOR_POLICY, S3_POLICY, ...) and any type added
+#: later: AWS publishes no number for them, so the endpoint enforces none.
+DEFAULT_LIMITS = PolicyTypeLimits(
+    0, None, None, f"{_USER_GUIDE_QUOTAS}: no numbers published for the type"
+)
+
+
+def limits_for(policy_type: str) -> PolicyTypeLimits:
+    """Today's limits for ``policy_type``; unknown or new types get DEFAULT_LIMITS."""
+    return AWS_LIMITS.get(policy_type, DEFAULT_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -58,26 +110,4 @@ AWS_MANAGED_POLICIES: tuple[ManagedPolicy, ...] = (
 
 NON_DETACHABLE_POLICY_IDS: frozenset[str] = frozenset(
     p.policy_id for p in AWS_MANAGED_POLICIES if not p.detachable
-)
-
-
-def limits_for(policy_type: str) -> AttachmentLimits:
-    """The per-target limits for ``policy_type``; unknown or new types get DEFAULT_LIMITS."""
-    return LIMITS.get(policy_type, DEFAULT_LIMITS)
-
-
-#: The most characters a policy document of each type may have, whitespace included
-#: (AWS Organizations user guide, "Quotas": maximum size of a policy document). Types the
-#: guide gives no number for are not limited here.
-CONTENT_LIMITS: Mapping[str, int] = MappingProxyType(
-    {
-        SERVICE_CONTROL_POLICY: 5_120,
-        RESOURCE_CONTROL_POLICY: 5_120,
-        "DECLARATIVE_POLICY_EC2": 10_000,
-        "BACKUP_POLICY": 10_000,
-        "TAG_POLICY": 10_000,
-        "CHATBOT_POLICY": 10_000,
-        "AISERVICES_OPT_OUT_POLICY": 2_500,
-        "SECURITYHUB_POLICY": 10_000,
-    }
 )

@@ -434,7 +434,7 @@ class _Checker:
                           "not enabled", f"add {policy.policy_type} to enabled_policy_types")
             counts[policy.policy_type] = counts.get(policy.policy_type, 0) + 1
             maximum = limits_for(policy.policy_type).maximum
-            if counts[policy.policy_type] > maximum:
+            if maximum is not None and counts[policy.policy_type] > maximum:
                 self.fail(line, entry, f"attaching {name!r} makes "
                           f"{counts[policy.policy_type]} {policy.policy_type} policies on "
                           f"this target (AWS-managed ones included), AWS allows {maximum}",

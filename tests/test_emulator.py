@@ -21,6 +21,8 @@ SCP = "SERVICE_CONTROL_POLICY"
 TAG = "TAG_POLICY"
 RCP = "RESOURCE_CONTROL_POLICY"
 BACKUP = "BACKUP_POLICY"
+CHATBOT = "CHATBOT_POLICY"  # a document size published, no per-target maximum
+INSPECTOR = "INSPECTOR_POLICY"  # no number published at all
 ANY_JSON = '{"Version": "2012-10-17", "Statement": []}'
 
 # Well-formed IDs that exist nowhere, and malformed ones.
@@ -35,7 +37,8 @@ MAX_REASON = "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
 
 @dataclass(frozen=True)
 class Step:
-    """One call: ``op`` is attach, detach, list (policy = the Filter type) or create."""
+    """One call: ``op`` is attach, detach, list (policy = the Filter type), create
+    (target = the type) or enable (policy = the type, on the root)."""
 
     op: str
     policy: str
@@ -51,7 +54,7 @@ def created_and_attached(prefix: str, count: int, policy_type: str, target: str)
     return [create(n, policy_type) for n in names] + [Step("attach", n, target) for n in names]
 
 
-#: Root/Sandbox's seeded FullAWSAccess plus the sample's three other SCPs: four of five slots.
+#: Root/Sandbox's seeded FullAWSAccess plus the sample's three other SCPs: four of ten slots.
 SANDBOX_AT_FOUR_SCPS = [Step("attach", name, "Root/Sandbox")
                         for name in ("RestrictRegions", "DenyRootUser", "DenyLeaveOrganization")]
 
@@ -109,21 +112,47 @@ CASES = {
         "DuplicatePolicyAttachmentException", message="already attached",
     ),
     "attach-new-scp-ok": Case(Step("attach", "RestrictRegions", "Root"), None),
-    "attach-5th-scp-ok": Case(
-        Step("attach", "Extra1", "Root/Sandbox"), None,
-        setup=[*SANDBOX_AT_FOUR_SCPS, create("Extra1", SCP)],
-    ),
-    "attach-6th-scp-refused": Case(
-        Step("attach", "Extra2", "Root/Sandbox"),
-        "ConstraintViolationException", MAX_REASON, "maximum number of policies",
+    # SCPs: 10 per target since 2026-05-15 (5 before).
+    "attach-6th-scp-ok": Case(
+        Step("attach", "Extra2", "Root/Sandbox"), None,
         setup=[*SANDBOX_AT_FOUR_SCPS, *created_and_attached("Extra", 1, SCP, "Root/Sandbox"),
                create("Extra2", SCP)],
     ),
-    "attach-6th-scp-to-account-refused": Case(
-        Step("attach", "Extra5", "dev-app"),
-        "ConstraintViolationException", MAX_REASON, "maximum number of policies",
-        setup=[*created_and_attached("Extra", 4, SCP, "dev-app"), create("Extra5", SCP)],
+    "attach-10th-scp-ok": Case(
+        Step("attach", "Extra6", "Root/Sandbox"), None,
+        setup=[*SANDBOX_AT_FOUR_SCPS, *created_and_attached("Extra", 5, SCP, "Root/Sandbox"),
+               create("Extra6", SCP)],
     ),
+    "attach-11th-scp-refused": Case(
+        Step("attach", "Extra7", "Root/Sandbox"),
+        "ConstraintViolationException", MAX_REASON, "maximum number of policies",
+        setup=[*SANDBOX_AT_FOUR_SCPS, *created_and_attached("Extra", 6, SCP, "Root/Sandbox"),
+               create("Extra7", SCP)],
+    ),
+    "attach-11th-scp-to-account-refused": Case(
+        Step("attach", "Extra10", "dev-app"),
+        "ConstraintViolationException", MAX_REASON, "maximum number of policies",
+        setup=[*created_and_attached("Extra", 9, SCP, "dev-app"), create("Extra10", SCP)],
+    ),
+    # RCPs: still 5 per target, RCPFullAWSAccess included.
+    "attach-5th-rcp-ok": Case(
+        Step("attach", "Rcp4", "Root/Workloads"), None,
+        setup=[*created_and_attached("Rcp", 3, RCP, "Root/Workloads"), create("Rcp4", RCP)],
+    ),
+    "attach-6th-rcp-refused": Case(
+        Step("attach", "Rcp5", "Root/Workloads"),
+        "ConstraintViolationException", MAX_REASON, "maximum number of policies",
+        setup=[*created_and_attached("Rcp", 4, RCP, "Root/Workloads"), create("Rcp5", RCP)],
+    ),
+    # No maximum published: more than any published maximum is accepted.
+    **{
+        f"attach-12th-{policy_type.lower().replace('_', '-')}-ok": Case(
+            Step("attach", "Many12", "Root/Security"), None,
+            setup=[Step("enable", policy_type), *created_and_attached("Many", 11, policy_type, "Root/Security"),
+                   create("Many12", policy_type)],
+        )
+        for policy_type in (CHATBOT, INSPECTOR)
+    },
     "attach-10th-tag-policy-ok": Case(
         Step("attach", "Tag10", "Root/Security"), None,
         setup=[*created_and_attached("Tag", 9, TAG, "Root/Security"), create("Tag10", TAG)],
@@ -186,6 +215,8 @@ class World:
 
     def run(self, step: Step) -> Any:
         c = self.client
+        if step.op == "enable":
+            return c.enable_policy_type(RootId=self.ids["root"], PolicyType=step.policy)
         if step.op == "create":
             created = c.create_policy(Name=step.policy, Description="", Content=ANY_JSON,
                                       Type=step.target)
@@ -203,7 +234,7 @@ class World:
         if not target_id.startswith(("r-", "ou-")) and not target_id.isdigit():
             return set()
         try:
-            return {p["Id"] for t in (SCP, TAG, RCP)
+            return {p["Id"] for t in (SCP, TAG, RCP, CHATBOT, INSPECTOR)
                     for p in self.client.list_policies_for_target(TargetId=target_id,
                                                                   Filter=t)["Policies"]}
         except ClientError:
@@ -258,11 +289,17 @@ def statement_document(length: int) -> str:
 
 # (case, policy type, document length, refused)
 CONTENT_SIZES = [
-    ("SCP at 5,120", "SERVICE_CONTROL_POLICY", 5_120, False),
-    ("SCP at 5,121", "SERVICE_CONTROL_POLICY", 5_121, True),
-    ("tag policy at 10,000", "TAG_POLICY", 10_000, False),
-    ("tag policy at 10,001", "TAG_POLICY", 10_001, True),
-    ("RCP at 5,121", "RESOURCE_CONTROL_POLICY", 5_121, True),
+    ("SCP at 5,121 (refused before 2026-05-15)", SCP, 5_121, False),
+    ("SCP at 10,240", SCP, 10_240, False),
+    ("SCP at 10,241", SCP, 10_241, True),
+    ("RCP at 5,120", RCP, 5_120, False),
+    ("RCP at 5,121", RCP, 5_121, True),
+    ("tag policy at 10,000", TAG, 10_000, False),
+    ("tag policy at 10,001", TAG, 10_001, True),
+    ("AI opt-out policy at 2,500", "AISERVICES_OPT_OUT_POLICY", 2_500, False),
+    ("AI opt-out policy at 2,501", "AISERVICES_OPT_OUT_POLICY", 2_501, True),
+    ("chatbot policy at 10,001", CHATBOT, 10_001, True),
+    ("inspector policy at 50,000 (no limit published)", INSPECTOR, 50_000, False),
 ]
 
 
@@ -292,12 +329,12 @@ def test_create_and_update_policy_enforce_the_document_size_of_the_type(
 def test_concurrent_attaches_never_pass_the_maximum(
     org: dict[str, Any], orgs_client: Any, make_client: Any
 ) -> None:
-    """Six threads attach six SCPs to a target holding FullAWSAccess: exactly four succeed."""
+    """Eleven threads attach eleven SCPs to a target holding FullAWSAccess: exactly nine succeed."""
     setup = orgs_client
     target = org["ous"]["Root/Sandbox"]
     policy_ids = [setup.create_policy(Name=f"Race{i}", Description="", Content=ANY_JSON,
                                       Type=SCP)["Policy"]["PolicySummary"]["Id"]
-                  for i in range(6)]
+                  for i in range(11)]
     clients = [make_client() for _ in policy_ids]
     outcomes: list[str] = []
     barrier = threading.Barrier(len(policy_ids))
@@ -316,7 +353,7 @@ def test_concurrent_attaches_never_pass_the_maximum(
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == [MAX_REASON] * 2 + ["ok"] * 4
+    assert sorted(outcomes) == [MAX_REASON] * 2 + ["ok"] * 9
 
 
 # --- faults -----------------------------------------------------------------------------------

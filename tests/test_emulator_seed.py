@@ -130,19 +130,11 @@ BAD_SEEDS = {
         policies:
           - {name: A, type: SCP, content_file: p.json}
         """, {}, 2, ["policies[0] (A)", "unknown policy type 'SCP'", "SERVICE_CONTROL_POLICY"]),
-    "sixth-scp-on-a-target": (
-        """\
-        policies:
-          - {name: S1, content_file: p.json}
-          - {name: S2, content_file: p.json}
-          - {name: S3, content_file: p.json}
-          - {name: S4, content_file: p.json}
-          - {name: S5, content_file: p.json}
-        attachments:
-          - target: Root
-            policies: [S1, S2, S3, S4, S5]
-        """, {}, 8, ["attachments[0] (target Root)", "attaching 'S5' makes 6",
-                     "SERVICE_CONTROL_POLICY", "AWS allows 5"]),
+    "eleventh-scp-on-a-target": (
+        "policies:\n" + "".join(f"  - {{name: S{i}, content_file: p.json}}\n" for i in range(1, 11))
+        + "attachments:\n  - target: Root\n    policies: [" + ", ".join(f"S{i}" for i in range(1, 11)) + "]\n",
+        {}, 13, ["attachments[0] (target Root)", "attaching 'S10' makes 11",
+                 "SERVICE_CONTROL_POLICY", "allows 10"]),
     "policy-type-not-enabled": (
         """\
         enabled_policy_types: [SERVICE_CONTROL_POLICY]
@@ -220,8 +212,8 @@ def test_parents_are_implicit_and_defaults_filled(tmp_path: Path) -> None:
     assert spec.management_account_name == "management"
 
 
-def test_four_own_scps_plus_full_aws_access_fit_on_one_target(tmp_path: Path) -> None:
-    names = [f"S{i}" for i in range(1, 5)]
+def test_nine_own_scps_plus_full_aws_access_fit_on_one_target(tmp_path: Path) -> None:
+    names = [f"S{i}" for i in range(1, 10)]
     policies = "".join(f"  - {{name: {n}, content_file: p.json}}\n" for n in names)
     seed = write_seed(tmp_path, f"policies:\n{policies}attachments:\n"
                                 f"  - {{target: Root, policies: [{', '.join(names)}]}}\n")
