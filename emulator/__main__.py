@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .faults import FAULT_CODES, FaultConfig, FaultConfigError
+from .limits import LimitsConfig, LimitsConfigError
 from .ratelimit import RateLimitConfig, RateLimitConfigError
 from .seed import SAMPLE_SEED, SeedError
 from .server import Endpoint, start_endpoint
@@ -73,6 +74,9 @@ def parser() -> argparse.ArgumentParser:
                    "TooManyRequestsException (default: no limit)")
     p.add_argument("--rate-limit-burst", type=float, metavar="N",
                    help="requests allowed at once before throttling (default: RPS, at least 1)")
+    p.add_argument("--limits", metavar="JSON",
+                   help="replace AWS's limits of today (or the seed's limits:) for some types, "
+                   'e.g. \'{"SERVICE_CONTROL_POLICY": {"maximum": 5, "documentCharacters": 5120}}\'')
     p.add_argument("--log-requests", action="store_true", help="log each request to stderr")
     return p
 
@@ -93,13 +97,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         rate_limit = RateLimitConfig.build(args.rate_limit, args.rate_limit_burst)
     except RateLimitConfigError as err:
         return _fail(f"--rate-limit options: {err}")
+    try:
+        limits = None if args.limits is None else LimitsConfig.from_json(json.loads(args.limits))
+    except LimitsConfigError as err:
+        return _fail(f"--limits: {err}")
+    except ValueError as err:  # JSONDecodeError
+        return _fail(f"--limits: invalid JSON ({err})")
     if args.ids_out is not None and not args.ids_out.parent.is_dir():
         return _fail(f"--ids-out {args.ids_out}: folder {args.ids_out.parent} does not exist; "
                      "create it or choose another path")
     seed = None if args.no_seed else args.seed
     try:
         endpoint = start_endpoint(seed, args.port, faults=faults, rate_limit=rate_limit,
-                                  ids_out=args.ids_out, log_requests=args.log_requests)
+                                  limits=limits, ids_out=args.ids_out,
+                                  log_requests=args.log_requests)
     except SeedError as err:
         return _fail(f"seed {err}")
     except OSError as err:
@@ -122,13 +133,15 @@ def _announce(endpoint: Endpoint, seed: Path | None, faults: FaultConfig,
         f"Seed: {seed}" if seed else "Seed: none (bare organization)",
         "Point AWS SDKs, the CLI and Pulumi at it with:",
         *(f"export {name}={value}" for name, value in endpoint.env().items()),
-        f"Control API: {endpoint.url}/_emulator/ (calls, faults, rate-limit, reset, ids)",
+        f"Control API: {endpoint.url}/_emulator/ (calls, faults, rate-limit, limits, reset, ids)",
         f"IDs: {json.dumps(endpoint.ids)}",
     ]
     if faults.rate > 0:
         lines.append(f"Faults: {json.dumps(faults.to_json())}")
     if rate_limit.rate is not None:
         lines.append(f"Rate limit: {json.dumps(rate_limit.to_json())}")
+    if endpoint.limits.override:
+        lines.append(f"Limits other than AWS's today: {json.dumps(endpoint.limits.to_json())}")
     lines.append("Press Ctrl-C to stop.")
     print("\n".join(lines), flush=True)
 

@@ -1,9 +1,10 @@
 """The AWS rules moto 5.2.5 lacks, as verdicts over moto's in-process Organizations model.
 
-Each check takes the request's JSON parameters and moto's ``OrganizationsBackend`` and returns
-the ``AwsError`` AWS would answer, or ``None`` to let moto handle the call. Checks only read the
-model; the middleware runs a check and moto's handler under one lock, so no other request can
-change the model in between.
+Each check takes the request's JSON parameters, moto's ``OrganizationsBackend`` and the limits in
+force (``limits.LimitsConfig``: today's, or an override) and returns the ``AwsError`` AWS would
+answer, or ``None`` to let moto handle the call. Checks only read the model; the middleware
+runs a check and moto's handler under one lock, which also guards a change of the limits, so no
+other request can change either in between.
 
 Order of checks, per operation (AWS does not document one; this is the natural one):
 malformed IDs (InvalidInput) -> unknown policy (PolicyNotFound) -> unknown target
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import errors
 from .errors import AwsError
-from .limits import NON_DETACHABLE_POLICY_IDS, limits_for
+from .limits import NON_DETACHABLE_POLICY_IDS, LimitsConfig
 
 if TYPE_CHECKING:
     from moto.organizations.models import (
@@ -37,10 +38,11 @@ POLICY_ID = re.compile(r"p-[0-9a-zA-Z_]{8,128}")
 TARGET_ID = re.compile(r"r-[0-9a-z]{4,32}|[0-9]{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}")
 
 Params = Mapping[str, Any]
-Check = Callable[[Params, "OrganizationsBackend"], AwsError | None]
+Check = Callable[[Params, "OrganizationsBackend", LimitsConfig], AwsError | None]
 
 
-def check_request(operation: str, params: Params, backend: OrganizationsBackend) -> AwsError | None:
+def check_request(operation: str, params: Params, backend: OrganizationsBackend,
+                  limits: LimitsConfig) -> AwsError | None:
     """The error AWS would return for ``operation`` that moto would not, or None.
 
     A backend without an organization is left to moto (AWSOrganizationsNotInUseException).
@@ -48,10 +50,11 @@ def check_request(operation: str, params: Params, backend: OrganizationsBackend)
     check = CHECKS.get(operation)
     if check is None or backend.org is None:
         return None
-    return check(params, backend)
+    return check(params, backend, limits)
 
 
-def check_attach_policy(params: Params, backend: OrganizationsBackend) -> AwsError | None:
+def check_attach_policy(params: Params, backend: OrganizationsBackend,
+                        limits: LimitsConfig) -> AwsError | None:
     found = _policy_and_target(params, backend)
     if isinstance(found, AwsError):
         return found
@@ -60,13 +63,14 @@ def check_attach_policy(params: Params, backend: OrganizationsBackend) -> AwsErr
         return errors.policy_type_not_enabled()
     if policy in target.attached_policies:
         return errors.duplicate_policy_attachment()
-    maximum = limits_for(policy.type).maximum
+    maximum = limits.limits_for(policy.type).maximum
     if maximum is not None and len(attached_of_type(target, policy.type)) >= maximum:
         return errors.max_attachment_limit()
     return None
 
 
-def check_detach_policy(params: Params, backend: OrganizationsBackend) -> AwsError | None:
+def check_detach_policy(params: Params, backend: OrganizationsBackend,
+                        limits: LimitsConfig) -> AwsError | None:
     found = _policy_and_target(params, backend)
     if isinstance(found, AwsError):
         return found
@@ -75,32 +79,34 @@ def check_detach_policy(params: Params, backend: OrganizationsBackend) -> AwsErr
         return errors.policy_not_attached()
     if policy.id in NON_DETACHABLE_POLICY_IDS:
         return errors.non_detachable_policy()
-    if len(attached_of_type(target, policy.type)) - 1 < limits_for(policy.type).minimum:
+    if len(attached_of_type(target, policy.type)) - 1 < limits.limits_for(policy.type).minimum:
         return errors.min_attachment_limit()
     return None
 
 
 def check_list_policies_for_target(
-    params: Params, backend: OrganizationsBackend
+    params: Params, backend: OrganizationsBackend, limits: LimitsConfig
 ) -> AwsError | None:
     # moto answers OrganizationalUnitNotFound / AccountNotFound here; AWS TargetNotFound.
     found = _target(params, backend)
     return found if isinstance(found, AwsError) else None
 
 
-def check_create_policy(params: Params, backend: OrganizationsBackend) -> AwsError | None:
-    return _content_too_long(params.get("Content"), params.get("Type"))
+def check_create_policy(params: Params, backend: OrganizationsBackend,
+                        limits: LimitsConfig) -> AwsError | None:
+    return _content_too_long(params.get("Content"), params.get("Type"), limits)
 
 
-def check_update_policy(params: Params, backend: OrganizationsBackend) -> AwsError | None:
+def check_update_policy(params: Params, backend: OrganizationsBackend,
+                        limits: LimitsConfig) -> AwsError | None:
     # An unknown or malformed policy ID is left to moto; only the content is checked here.
     policy = find_policy(backend, str(params.get("PolicyId", "")))
-    return _content_too_long(params.get("Content"), policy.type if policy else None)
+    return _content_too_long(params.get("Content"), policy.type if policy else None, limits)
 
 
-def _content_too_long(content: Any, policy_type: Any) -> AwsError | None:
+def _content_too_long(content: Any, policy_type: Any, limits: LimitsConfig) -> AwsError | None:
     """AWS counts the document's characters, whitespace included, against its type's limit."""
-    limit = limits_for(str(policy_type)).document_characters
+    limit = limits.limits_for(str(policy_type)).document_characters
     if isinstance(content, str) and limit is not None and len(content) > limit:
         return errors.policy_content_limit()
     return None

@@ -7,7 +7,7 @@ Roles:
   with no extra dependency, as curl could.
 - ``ControlError``: what the client raises when a request is refused or cannot be sent.
 - ``ControlRoutes``: the server side, a WSGI app that reads and changes the ``EndpointState``
-  (call counts, faults, rate limit, reset, IDs). The middleware hands it every request under
+  (call counts, faults, rate limit, limits, reset, IDs). The middleware hands it every request under
   the prefix.
 
 The routes and their JSON are listed in the package README ("Control API").
@@ -19,11 +19,12 @@ import contextlib
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
 from .faults import FaultConfig, FaultConfigError
+from .limits import LimitsConfig, LimitsConfigError
 from .ratelimit import RateLimitConfig, RateLimitConfigError
 from .service_model import aws_operation_names
 from .state import EndpointState
@@ -41,7 +42,7 @@ class ControlError(RuntimeError):
 
 class EndpointControl:
     """Drive the endpoint at ``url`` (``http://127.0.0.1:PORT``): counts, faults, rate limit,
-    reset."""
+    limits, reset."""
 
     def __init__(self, url: str, timeout: float = 10.0) -> None:
         self.url = url.rstrip("/")
@@ -104,8 +105,24 @@ class EndpointControl:
     def clear_rate_limit(self) -> None:
         self._request("DELETE", "rate-limit")
 
+    def limits(self) -> dict[str, Any]:
+        """The limits in force: ``{"limits": {type: {"minimum", "maximum",
+        "documentCharacters"}}, "overridden": [types]}`` for every type (null: not enforced)."""
+        return self._request("GET", "limits")
+
+    def set_limits(self, override: Mapping[str, Mapping[str, int]]) -> dict[str, Any]:
+        """Enforce today's limits with ``override``'s numbers instead, e.g.
+        ``{"SERVICE_CONTROL_POLICY": {"maximum": 5}}`` (``limits.BEFORE_2026_05_15``); it
+        replaces any earlier override. Returns what ``limits()`` returns."""
+        return self._request("PUT", "limits", {t: dict(n) for t, n in override.items()})
+
+    def clear_limits(self) -> None:
+        """Back to the seed's limits (today's, unless the seed file sets ``limits:``)."""
+        self._request("DELETE", "limits")
+
     def reset(self) -> dict[str, Any]:
-        """Fresh seed organization, counts and faults cleared; returns the new IDs."""
+        """Fresh seed organization, counts and faults cleared, the seed's limits in force;
+        returns the new IDs."""
         return self._request("POST", "reset")
 
     def ids(self) -> dict[str, Any]:
@@ -133,7 +150,7 @@ class EndpointControl:
 
 class ControlRoutes:
     """The control API's server side, for requests under ``CONTROL_PREFIX``: calls, faults,
-    rate-limit, reset, ids. JSON in, JSON out; an unknown route answers 404 and a known route
+    rate-limit, limits, reset, ids. JSON in, JSON out; an unknown route answers 404 and a known route
     with another method 405, each naming what exists."""
 
     def __init__(self, state: EndpointState) -> None:
@@ -147,6 +164,9 @@ class ControlRoutes:
             ("GET", "rate-limit"): lambda _: (200, state.rate_limit.state()),
             ("PUT", "rate-limit"): self._set_rate_limit,
             ("DELETE", "rate-limit"): self._clear_rate_limit,
+            ("GET", "limits"): lambda _: (200, state.limits_state()),
+            ("PUT", "limits"): self._set_limits,
+            ("DELETE", "limits"): self._clear_limits,
             ("POST", "reset"): lambda _: (200, state.reset()),
             ("GET", "ids"): lambda _: (200, state.ids),
         }
@@ -189,6 +209,15 @@ class ControlRoutes:
     def _clear_rate_limit(self, _: bytes) -> tuple[int, Any]:
         self.state.rate_limit.clear()
         return 200, self.state.rate_limit.state()
+
+    def _set_limits(self, body: bytes) -> tuple[int, Any]:
+        state = self.state
+        return _configured(body, lambda data: state.set_limits(LimitsConfig.from_json(data)),
+                           LimitsConfigError, state.limits_state)
+
+    def _clear_limits(self, _: bytes) -> tuple[int, Any]:
+        self.state.set_limits(None)
+        return 200, self.state.limits_state()
 
     def _clear_faults(self, _: bytes) -> tuple[int, Any]:
         self.state.faults.clear()

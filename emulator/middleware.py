@@ -6,7 +6,7 @@ A request takes one of three paths:
   then maybe throttled by the rate limit, then maybe faulted (both before moto, so such a
   call changes nothing), then checked against the AWS rules moto lacks and, if none refuses
   it, passed to moto. The check and moto's handler run under the endpoint state's lock, so
-  two concurrent attaches cannot both see 4 SCPs.
+  two concurrent attaches cannot both see 9 SCPs, nor a change of the limits come in between.
 - Anything else (moto's other services, ``/moto-api``): passed to moto untouched.
 """
 
@@ -59,7 +59,8 @@ class EmulatorMiddleware:
         if fault is not None:
             return FAULTS[fault](start_response)
         with state.lock:
-            error = aws_rules.check_request(operation, _json_params(body), backend_for(environ))
+            error = aws_rules.check_request(operation, _json_params(body), backend_for(environ),
+                                            state.limits)
             if error is not None:
                 return error(start_response)
             # Consume moto's response inside the lock: moto's model is not thread-safe.

@@ -11,10 +11,15 @@ Format (every key optional; paths in ``content_file`` are relative to the YAML f
       - {name: DenyLeave, type: SERVICE_CONTROL_POLICY, description: ..., content_file: p.json}
     attachments:
       - {target: Root, policies: [DenyLeave]}   # target: Root, an OU path or an account name
+    limits:                                     # default: AWS's limits today (limits.py)
+      SERVICE_CONTROL_POLICY: {maximum: 5, documentCharacters: 5120}   # any of the keys,
+                                                # and minimum; as the product's org-policies:limits
 
 ``load_seed`` checks everything AWS would refuse (unknown names, a type not enabled, more
-policies on a target than AWS allows) before anything is built, and raises ``SeedError`` with
-one line naming the file, the line, the entry and what to do. ``apply_seed`` then builds the
+policies on a target than the limits allow, a document too long) before anything is built,
+and raises ``SeedError`` with one line naming the file, the line, the entry and what to do.
+The limits the seed is checked against are also the ones the endpoint enforces after every
+reset (``SeedSpec.limits``). ``apply_seed`` then builds the
 organization through moto's own backend methods and returns the IDs it created.
 
 Cycles cannot occur: an OU's parent is its path minus the last segment, a strictly shorter
@@ -34,7 +39,13 @@ from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 import yaml
 
-from .limits import AWS_MANAGED_POLICIES, SERVICE_CONTROL_POLICY, limits_for
+from .limits import (
+    AWS_MANAGED_POLICIES,
+    SERVICE_CONTROL_POLICY,
+    TODAY,
+    LimitsConfig,
+    LimitsConfigError,
+)
 from .service_model import aws_policy_types
 
 if TYPE_CHECKING:
@@ -52,6 +63,7 @@ _TOP_KEYS = (
     "accounts",
     "policies",
     "attachments",
+    "limits",
 )
 
 
@@ -90,7 +102,8 @@ class AttachmentSpec:
 
 @dataclass(frozen=True)
 class SeedSpec:
-    """A checked seed. ``ous`` lists every OU path, implicit parents included, parents first."""
+    """A checked seed. ``ous`` lists every OU path, implicit parents included, parents first;
+    ``limits``: the ones it was checked against, which the endpoint enforces after a reset."""
 
     enabled_policy_types: tuple[str, ...] = (SERVICE_CONTROL_POLICY,)
     management_account_name: str = DEFAULT_MANAGEMENT_NAME
@@ -98,25 +111,31 @@ class SeedSpec:
     accounts: tuple[AccountSpec, ...] = ()
     policies: tuple[PolicySpec, ...] = ()
     attachments: tuple[AttachmentSpec, ...] = ()
+    limits: LimitsConfig = TODAY
 
 
 #: ``--no-seed``: the organization moto creates, SCPs enabled, the management account renamed.
 BARE_SEED = SeedSpec()
 
 
-def load_seed(path: Path | str) -> SeedSpec:
-    """Read and check the seed file at ``path``; SeedError on anything AWS or YAML would refuse."""
+def load_seed(path: Path | str, limits: LimitsConfig | None = None) -> SeedSpec:
+    """Read and check the seed file at ``path``; SeedError on anything AWS or YAML would refuse.
+
+    ``limits``, if given, replaces the file's ``limits:`` (still checked) for the checks and in
+    the returned spec.
+    """
     path = Path(path)
-    return _Checker(path).check(_read_yaml(path))
+    return _Checker(path, limits).check(_read_yaml(path))
 
 
 # --- YAML with line numbers ---------------------------------------------------------------
 
 
 class _Map(dict[str, Any]):
-    """A YAML mapping that remembers the line it starts on."""
+    """A YAML mapping that remembers the line it starts on and the line of each key."""
 
     line = 0
+    key_lines: dict[str, int]
 
 
 class _Seq(list[Any]):
@@ -158,6 +177,7 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, path: Path) -> Any:
     if isinstance(node, yaml.MappingNode):
         mapping = _Map()
         mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
         for key_node, value_node in node.value:
             key = _convert(key_node, loader, path)
             if not isinstance(key, str):
@@ -167,6 +187,7 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, path: Path) -> Any:
                 raise SeedError(path, f"key {key!r} appears twice in one mapping",
                                 "keep one", line=key_node.start_mark.line + 1)
             mapping[key] = _convert(value_node, loader, path)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
         return mapping
     if isinstance(node, yaml.SequenceNode):
         seq = _Seq(_convert(item, loader, path) for item in node.value)
@@ -182,8 +203,9 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, path: Path) -> Any:
 class _Checker:
     """Turns the parsed YAML into a SeedSpec, failing on the first entry AWS would refuse."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, limits: LimitsConfig | None = None) -> None:
         self.path = path
+        self.limits_override = limits
 
     def fail(self, line: int | None, entry: str, problem: str, fix: str) -> NoReturn:
         raise SeedError(self.path, problem, fix, line=line or None, entry=entry)
@@ -196,14 +218,17 @@ class _Checker:
             if key not in _TOP_KEYS:
                 self.fail(self._key_line(doc, key), key, "unknown key",
                           f"use one of: {', '.join(_TOP_KEYS)}")
+        limits = self._limits(doc)
+        if self.limits_override is not None:
+            limits = self.limits_override
         types = self._enabled_types(doc)
         management = self._management(doc.get("management_account"))
         ous = self._ous(doc)
         accounts = self._accounts(doc, ous, management)
-        policies = self._policies(doc)
+        policies = self._policies(doc, limits)
         attachments = self._attachments(doc, ous, {a.name for a in accounts} | {management},
-                                        {p.name: p for p in policies}, types)
-        return SeedSpec(types, management, tuple(ous), accounts, policies, attachments)
+                                        {p.name: p for p in policies}, types, limits)
+        return SeedSpec(types, management, tuple(ous), accounts, policies, attachments, limits)
 
     def _key_line(self, doc: Any, key: str) -> int:
         value = doc.get(key)
@@ -234,6 +259,17 @@ class _Checker:
             self.fail(line, entry, f"{field_name} must be a non-empty string",
                       f"give {field_name} a value")
         return value.strip()
+
+    def _limits(self, doc: Any) -> LimitsConfig:
+        value = doc.get("limits")
+        if value is None:
+            return TODAY
+        try:
+            return LimitsConfig.from_json(value)
+        except LimitsConfigError as err:
+            entry = ".".join(part for part in ("limits", err.policy_type, err.key) if part)
+            self.fail(_line_of(doc, "limits", err.policy_type, err.key), entry, err.problem,
+                      err.fix)
 
     def _enabled_types(self, doc: Any) -> tuple[str, ...]:
         if "enabled_policy_types" not in doc:
@@ -329,7 +365,7 @@ class _Checker:
             accounts[name] = AccountSpec(name, ou, email)
         return tuple(accounts.values())
 
-    def _policies(self, doc: Any) -> tuple[PolicySpec, ...]:
+    def _policies(self, doc: Any, limits: LimitsConfig) -> tuple[PolicySpec, ...]:
         seq = self._list(doc, "policies")
         known = aws_policy_types()
         policies: dict[str, PolicySpec] = {}
@@ -352,6 +388,11 @@ class _Checker:
                 self.fail(line, entry, "description must be a string", "quote it")
             content_file = self._string(item.get("content_file"), line, entry, "content_file")
             content = self._content(self.path.parent / content_file, line, entry)
+            longest = limits.limits_for(policy_type).document_characters
+            if longest is not None and len(content) > longest:
+                self.fail(line, entry, f"policy file {content_file} has {len(content):,} "
+                          f"characters, a {policy_type} may have {longest:,}",
+                          "shorten it (whitespace counts), or raise documentCharacters in limits")
             policies[name] = PolicySpec(name, policy_type, description, content)
         return tuple(policies.values())
 
@@ -377,6 +418,7 @@ class _Checker:
         accounts: set[str],
         policies: dict[str, PolicySpec],
         enabled: tuple[str, ...],
+        limits: LimitsConfig,
     ) -> tuple[AttachmentSpec, ...]:
         seq = self._list(doc, "attachments")
         seen: dict[str, int] = {}
@@ -396,7 +438,7 @@ class _Checker:
                 self.fail(line, entry, "policies must be a non-empty list of policy names",
                           "write e.g. policies: [DenyLeaveOrganization]")
             result.append(AttachmentSpec(target, self._attached(
-                names, policies, enabled, line, entry)))
+                names, policies, enabled, limits, line, entry)))
         return tuple(result)
 
     def _target(self, target: str, ous: list[str], accounts: set[str], line: int,
@@ -412,7 +454,8 @@ class _Checker:
                   "from accounts")
 
     def _attached(self, names: list[Any], policies: dict[str, PolicySpec],
-                  enabled: tuple[str, ...], line: int, entry: str) -> tuple[str, ...]:
+                  enabled: tuple[str, ...], limits: LimitsConfig, line: int,
+                  entry: str) -> tuple[str, ...]:
         # Every target starts with the AWS-managed policies attached (moto does the same).
         counts = {p.policy_type: 1 for p in AWS_MANAGED_POLICIES}
         attached: list[str] = []
@@ -433,13 +476,25 @@ class _Checker:
                 self.fail(line, entry, f"policy {name!r} is a {policy.policy_type}, which is "
                           "not enabled", f"add {policy.policy_type} to enabled_policy_types")
             counts[policy.policy_type] = counts.get(policy.policy_type, 0) + 1
-            maximum = limits_for(policy.policy_type).maximum
+            maximum = limits.limits_for(policy.policy_type).maximum
             if maximum is not None and counts[policy.policy_type] > maximum:
                 self.fail(line, entry, f"attaching {name!r} makes "
                           f"{counts[policy.policy_type]} {policy.policy_type} policies on "
-                          f"this target (AWS-managed ones included), AWS allows {maximum}",
-                          "attach fewer policies of that type to this target")
+                          f"this target (AWS-managed ones included), the maximum is {maximum}",
+                          "attach fewer policies of that type to this target, or raise its "
+                          "maximum in limits")
         return tuple(attached)
+
+
+def _line_of(doc: Any, *keys: str | None) -> int:
+    """The line of the deepest of ``keys`` (a path into ``doc``) the YAML has, else 0."""
+    line, node = 0, doc
+    for key in keys:
+        if key is None or not isinstance(node, dict):
+            break
+        line = getattr(node, "key_lines", {}).get(key, line)
+        node = node.get(key)
+    return line
 
 
 def _default_email(account_name: str) -> str:

@@ -16,6 +16,7 @@ import json
 import socket
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from .control import EndpointControl
 from .faults import OFF, FaultConfig
+from .limits import LimitsConfig
 from .middleware import EmulatorMiddleware
 from .moto_compat import match_aws
 from .ratelimit import UNLIMITED, RateLimitConfig
@@ -53,7 +55,8 @@ class Endpoint:
     """A local AWS Organizations endpoint running in this process; stop it with ``stop()``.
 
     Attributes: ``url`` (``http://127.0.0.1:PORT``), ``port``, ``ids`` (the seeded IDs, updated
-    by every reset), ``control`` (an ``EndpointControl`` for this endpoint).
+    by every reset), ``limits`` (in force now), ``control`` (an ``EndpointControl`` for this
+    endpoint).
     """
 
     def __init__(self, server: BaseWSGIServer, state: EndpointState) -> None:
@@ -70,6 +73,11 @@ class Endpoint:
     @property
     def ids(self) -> dict[str, Any]:
         return self._state.ids
+
+    @property
+    def limits(self) -> LimitsConfig:
+        """The limits the endpoint enforces now (see ``control.limits()`` for them as JSON)."""
+        return self._state.limits
 
     def env(self) -> dict[str, str]:
         """Environment variables that point AWS SDKs and Pulumi at this endpoint.
@@ -108,18 +116,24 @@ def start_endpoint(
     *,
     faults: FaultConfig = OFF,
     rate_limit: RateLimitConfig = UNLIMITED,
+    limits: LimitsConfig | None = None,
     ids_out: Path | None = None,
     log_requests: bool = False,
 ) -> Endpoint:
     """Seed moto's model and serve it on 127.0.0.1:``port`` (0: a free port).
 
     ``seed=None`` gives the bare organization. ``faults`` and ``rate_limit`` apply from the start
-    (until a reset or the control API changes them). ``ids_out`` receives the IDs as JSON now and after
-    every reset. Raises SeedError for a bad seed file, OSError if the port cannot be bound, and
-    RuntimeError if this process already runs an endpoint (moto's state is per process).
+    (until a reset or the control API changes them). ``limits``, if given, replaces the seed
+    file's ``limits:``: the seed is checked against it and every reset restores it.
+    ``ids_out`` receives the IDs as JSON now and after every reset. Raises SeedError for a bad
+    seed file, OSError if the port cannot be bound, and RuntimeError if this process already
+    runs an endpoint (moto's state is per process).
     """
     global _active
-    spec = BARE_SEED if seed is None else load_seed(seed)
+    if seed is None:
+        spec = BARE_SEED if limits is None else replace(BARE_SEED, limits=limits)
+    else:
+        spec = load_seed(seed, limits)
     with _active_lock:
         if _active is not None:
             raise RuntimeError(

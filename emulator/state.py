@@ -2,8 +2,9 @@
 endpoint's own counters and settings.
 
 Roles:
-- ``EndpointState``: the seed, the call counts, the fault setting, the rate limit, the lock that
-  keeps a rule check and moto's answer together, and ``reset()``, which rebuilds all of them.
+- ``EndpointState``: the seed, the call counts, the fault setting, the rate limit, the limits in
+  force, the lock that keeps a rule check and moto's answer together (and the limits they
+  were checked against), and ``reset()``, which rebuilds all of them.
 - ``management_backend``: the moto backend the seed organization is built in.
 
 Nothing here knows about requests: the middleware (``middleware.py``) and the control routes
@@ -24,6 +25,7 @@ from moto.organizations.models import OrganizationsBackend, organizations_backen
 
 from .accounting import CallCounter
 from .faults import FaultInjector
+from .limits import LimitsConfig
 from .ratelimit import RateLimiter
 from .seed import SeedSpec, apply_seed
 
@@ -37,8 +39,8 @@ def management_backend() -> OrganizationsBackend:
 
 
 class EndpointState:
-    """moto's model built from ``seed``, plus the call counts, faults and rate limit of one
-    endpoint. Empty until the first ``reset()``.
+    """moto's model built from ``seed``, plus the call counts, faults, rate limit and limits of
+    one endpoint. Empty until the first ``reset()``.
 
     ``on_reset`` is called with the new IDs after every reset, outside the lock.
     """
@@ -53,7 +55,25 @@ class EndpointState:
         # Held while a rule is checked and moto answers, and while the model is rebuilt.
         self.lock = threading.RLock()
         self._ids: dict[str, Any] = {}
+        self._limits = seed.limits
         self._on_reset = on_reset
+
+    @property
+    def limits(self) -> LimitsConfig:
+        """The limits the AWS rules enforce now: the seed's, or what ``set_limits`` gave.
+
+        Read it under ``lock`` to check a request against the limits that stay in force
+        until moto has answered."""
+        return self._limits
+
+    def set_limits(self, limits: LimitsConfig | None) -> None:
+        """Enforce ``limits`` from the next request on; None: the seed's again."""
+        with self.lock:
+            self._limits = self.seed.limits if limits is None else limits
+
+    def limits_state(self) -> dict[str, Any]:
+        """The limits in force as JSON: ``{"limits": {type: {...}}, "overridden": [...]}``."""
+        return self._limits.table_json()
 
     @property
     def ids(self) -> dict[str, Any]:
@@ -62,7 +82,8 @@ class EndpointState:
             return copy.deepcopy(self._ids)
 
     def reset(self) -> dict[str, Any]:
-        """Wipe moto's state, rebuild the seed organization, clear counts, faults, rate limit.
+        """Wipe moto's state, rebuild the seed organization, clear counts, faults, rate limit,
+        and enforce the seed's limits again.
 
         Returns the new IDs. Like moto's ``/moto-api/reset``, this resets every moto service
         in the process, not only Organizations.
@@ -75,6 +96,7 @@ class EndpointState:
             self.calls.reset()
             self.faults.clear()
             self.rate_limit.clear()
+            self._limits = self.seed.limits
             ids = self.ids
         if self._on_reset is not None:
             self._on_reset(ids)

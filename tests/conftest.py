@@ -12,6 +12,7 @@ The local Organizations endpoint (``emulator``):
 - ``calls``: reads the endpoint's per-operation call counts (non-zero ones) since the test began.
 - ``make_scps``: ``make_scps(n)`` creates n new, unattached deny-only SCPs and returns their IDs;
   ``make_scps(n, allow=True)`` allow-list SCPs (an Allow statement: they keep a target usable).
+- ``statement_document(n)`` (a function): a policy document of exactly n characters.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def calls(endpoint: Endpoint, org: dict[str, Any]) -> Callable[[], dict[str, int
     """``calls()``: AWS calls per operation (non-zero ones) since the test began."""
     endpoint.control.reset_calls()
     return lambda: {op: n for op, n in endpoint.control.calls().items() if n}
+
+
+def statement_document(length: int) -> str:
+    """A policy document of exactly ``length`` characters (padding in the Sid)."""
+    empty = '{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Deny","Action":"s3:x","Resource":"*"}]}'
+    return empty.replace('"Sid":""', '"Sid":"' + "x" * (length - len(empty)) + '"')
 
 
 SCP_CONTENT = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:x","Resource":"*"}]}'

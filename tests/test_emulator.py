@@ -7,6 +7,7 @@ identical call succeeds. Refused calls must leave the target's policies as they 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,8 @@ from botocore.exceptions import ClientError
 
 from emulator import ControlError
 from emulator.faults import FaultConfig, FaultConfigError, FaultInjector
+from emulator.limits import BEFORE_2026_05_15
+from tests.conftest import statement_document
 
 SCP = "SERVICE_CONTROL_POLICY"
 TAG = "TAG_POLICY"
@@ -33,6 +36,7 @@ UNKNOWN_POLICY = "p-zzzz9999"
 
 MIN_REASON = "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
 MAX_REASON = "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
+CONTENT_REASON = "POLICY_CONTENT_LIMIT_EXCEEDED"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ class Case:
     reason: str | None = None
     message: str = ""
     setup: list[Step] = field(default_factory=list)
+    limits: Mapping[str, Mapping[str, int]] | None = None  # an override set before the setup
 
 
 CASES = {
@@ -143,6 +148,39 @@ CASES = {
         Step("attach", "Rcp5", "Root/Workloads"),
         "ConstraintViolationException", MAX_REASON, "maximum number of policies",
         setup=[*created_and_attached("Rcp", 4, RCP, "Root/Workloads"), create("Rcp5", RCP)],
+    ),
+    # The same targets under an override (the control API's PUT /_emulator/limits).
+    "attach-5th-scp-ok-under-the-old-limits": Case(
+        Step("attach", "Extra1", "Root/Sandbox"), None,
+        setup=[*SANDBOX_AT_FOUR_SCPS, create("Extra1", SCP)], limits=BEFORE_2026_05_15,
+    ),
+    "attach-6th-scp-refused-under-the-old-limits": Case(
+        Step("attach", "Extra2", "Root/Sandbox"),
+        "ConstraintViolationException", MAX_REASON, "maximum number of policies",
+        setup=[*SANDBOX_AT_FOUR_SCPS, *created_and_attached("Extra", 1, SCP, "Root/Sandbox"),
+               create("Extra2", SCP)],
+        limits=BEFORE_2026_05_15,
+    ),
+    "attach-3rd-tag-policy-refused-over-an-overridden-maximum-of-2": Case(
+        Step("attach", "Tag3", "Root/Security"),
+        "ConstraintViolationException", MAX_REASON, "maximum number of policies",
+        setup=[*created_and_attached("Tag", 2, TAG, "Root/Security"), create("Tag3", TAG)],
+        limits={TAG: {"maximum": 2}},
+    ),
+    "attach-3rd-inspector-policy-refused-over-an-overridden-maximum-of-2": Case(
+        Step("attach", "Many3", "Root/Security"),
+        "ConstraintViolationException", MAX_REASON, "maximum number of policies",
+        setup=[Step("enable", INSPECTOR), *created_and_attached("Many", 2, INSPECTOR, "Root/Security"),
+               create("Many3", INSPECTOR)],
+        limits={INSPECTOR: {"maximum": 2}},
+    ),
+    "detach-last-tag-policy-refused-under-an-overridden-minimum-of-1": Case(
+        Step("detach", "RequireCostCenterTag", "Root/Sandbox"),
+        "ConstraintViolationException", MIN_REASON, "at least one attached",
+        setup=[Step("attach", "RequireCostCenterTag", "Root/Sandbox")], limits={TAG: {"minimum": 1}},
+    ),
+    "detach-last-scp-ok-under-an-overridden-minimum-of-0": Case(
+        Step("detach", "FullAWSAccess", "Root/Sandbox"), None, limits={SCP: {"minimum": 0}},
     ),
     # No maximum published: more than any published maximum is accepted.
     **{
@@ -245,7 +283,9 @@ OPERATIONS = {"attach": "AttachPolicy", "detach": "DetachPolicy", "list": "ListP
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_aws_rule(case: Case, org: dict[str, Any], orgs_client: Any) -> None:
+def test_aws_rule(case: Case, org: dict[str, Any], endpoint: Any, orgs_client: Any) -> None:
+    if case.limits is not None:
+        endpoint.control.set_limits(case.limits)
     world = World(orgs_client, org)
     for step in case.setup:
         world.run(step)
@@ -281,31 +321,32 @@ def test_rcp_reason_and_scp_message_are_aws_words(org: dict[str, Any], orgs_clie
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
-def statement_document(length: int) -> str:
-    """A policy document of exactly ``length`` characters (padding in the Sid)."""
-    empty = '{"Version":"2012-10-17","Statement":[{"Sid":"","Effect":"Deny","Action":"s3:x","Resource":"*"}]}'
-    return empty.replace('"Sid":""', '"Sid":"' + "x" * (length - len(empty)) + '"')
-
-
-# (case, policy type, document length, refused)
+# (case, policy type, document length, refused, limits override)
 CONTENT_SIZES = [
-    ("SCP at 5,121 (refused before 2026-05-15)", SCP, 5_121, False),
-    ("SCP at 10,240", SCP, 10_240, False),
-    ("SCP at 10,241", SCP, 10_241, True),
-    ("RCP at 5,120", RCP, 5_120, False),
-    ("RCP at 5,121", RCP, 5_121, True),
-    ("tag policy at 10,000", TAG, 10_000, False),
-    ("tag policy at 10,001", TAG, 10_001, True),
-    ("AI opt-out policy at 2,500", "AISERVICES_OPT_OUT_POLICY", 2_500, False),
-    ("AI opt-out policy at 2,501", "AISERVICES_OPT_OUT_POLICY", 2_501, True),
-    ("chatbot policy at 10,001", CHATBOT, 10_001, True),
-    ("inspector policy at 50,000 (no limit published)", INSPECTOR, 50_000, False),
+    ("SCP at 5,121 (refused before 2026-05-15)", SCP, 5_121, False, None),
+    ("SCP at 10,240", SCP, 10_240, False, None),
+    ("SCP at 10,241", SCP, 10_241, True, None),
+    ("SCP at 5,120 under the old limits", SCP, 5_120, False, BEFORE_2026_05_15),
+    ("SCP at 5,121 under the old limits", SCP, 5_121, True, BEFORE_2026_05_15),
+    ("RCP at 5,120", RCP, 5_120, False, None),
+    ("RCP at 5,121", RCP, 5_121, True, None),
+    ("tag policy at 10,000", TAG, 10_000, False, None),
+    ("tag policy at 10,001", TAG, 10_001, True, None),
+    ("AI opt-out policy at 2,500", "AISERVICES_OPT_OUT_POLICY", 2_500, False, None),
+    ("AI opt-out policy at 2,501", "AISERVICES_OPT_OUT_POLICY", 2_501, True, None),
+    ("chatbot policy at 10,001", CHATBOT, 10_001, True, None),
+    ("inspector policy at 50,000 (no limit published)", INSPECTOR, 50_000, False, None),
+    ("inspector policy at 1,001 over an overridden 1,000", INSPECTOR, 1_001, True,
+     {INSPECTOR: {"documentCharacters": 1_000}}),
 ]
 
 
-@pytest.mark.parametrize("case, policy_type, length, refused", CONTENT_SIZES, ids=[r[0] for r in CONTENT_SIZES])
+@pytest.mark.parametrize("case, policy_type, length, refused, limits", CONTENT_SIZES, ids=[r[0] for r in CONTENT_SIZES])
 def test_create_and_update_policy_enforce_the_document_size_of_the_type(
-        org: dict[str, Any], orgs_client: Any, case: str, policy_type: str, length: int, refused: bool) -> None:
+        org: dict[str, Any], endpoint: Any, orgs_client: Any, case: str, policy_type: str, length: int,
+        refused: bool, limits: Mapping[str, Mapping[str, int]] | None) -> None:
+    if limits is not None:
+        endpoint.control.set_limits(limits)
     document = statement_document(length)
     assert len(document) == length
     created = orgs_client.create_policy(Name="Small", Description="x", Type=policy_type,
@@ -318,7 +359,7 @@ def test_create_and_update_policy_enforce_the_document_size_of_the_type(
         with pytest.raises(ClientError) as raised:
             call()
         assert raised.value.response["Error"]["Code"] == "ConstraintViolationException"
-        assert raised.value.response["Reason"] == "POLICY_CONTENT_LIMIT_EXCEEDED"
+        assert raised.value.response["Reason"] == CONTENT_REASON
     if refused:  # a refused call changed nothing
         names = {p["Name"] for p in orgs_client.list_policies(Filter=policy_type)["Policies"]}
         assert "Big" not in names

@@ -24,6 +24,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from emulator.control import EndpointControl
+from tests.conftest import statement_document
+
 ROOT = Path(__file__).resolve().parent.parent
 REQUIRED_ENV_LINES = (
     "export AWS_ENDPOINT_URL_ORGANIZATIONS=http://127.0.0.1:",
@@ -40,6 +43,11 @@ policies:
   - {name: Backups, type: BACKUP_POLICY, content_file: backup.json}
 attachments:
   - {target: lake, policies: [Backups]}
+"""
+LIMITS_SEED = """\
+organizational_units: [Root/Teams]
+limits:
+  SERVICE_CONTROL_POLICY: {maximum: 5, documentCharacters: 5120}
 """
 
 
@@ -116,6 +124,41 @@ def check_rate_limited(url: str, ids: dict[str, Any]) -> None:
     assert get_json(f"{url}/_emulator/rate-limit") == {"rate": 0.01, "burst": 2.0, "throttled": 1}
 
 
+def check_seed_limits(url: str, ids: dict[str, Any]) -> None:
+    orgs, control = client(url), EndpointControl(url)
+    assert control.limits()["overridden"] == ["SERVICE_CONTROL_POLICY"]
+    outcomes = []
+    for n in range(5):  # the OU holds FullAWSAccess: 4 fit under the seed's maximum of 5
+        policy_id = orgs.create_policy(Name=f"S{n}", Description="", Type="SERVICE_CONTROL_POLICY",
+                                       Content=statement_document(5_120))["Policy"]["PolicySummary"]["Id"]
+        try:
+            orgs.attach_policy(PolicyId=policy_id, TargetId=ids["ous"]["Root/Teams"])
+            outcomes.append("ok")
+        except ClientError as err:
+            outcomes.append(err.response["Reason"])
+    assert outcomes == ["ok"] * 4 + ["MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"]
+    with pytest.raises(ClientError) as raised:
+        orgs.create_policy(Name="Big", Description="", Type="SERVICE_CONTROL_POLICY",
+                           Content=statement_document(5_121))
+    assert raised.value.response["Reason"] == "POLICY_CONTENT_LIMIT_EXCEEDED"
+    control.clear_limits()  # back to the seed's, not today's
+    assert control.limits()["limits"]["SERVICE_CONTROL_POLICY"]["maximum"] == 5
+    control.set_limits({})
+    assert control.limits()["limits"]["SERVICE_CONTROL_POLICY"]["maximum"] == 10
+    control.reset()
+    assert control.limits()["limits"]["SERVICE_CONTROL_POLICY"]["maximum"] == 5
+
+
+def check_limits_option(url: str, ids: dict[str, Any]) -> None:
+    control = EndpointControl(url)
+    for _ in range(2):  # the option replaces the seed file's limits, also after a reset
+        limits = control.limits()
+        assert limits["overridden"] == ["TAG_POLICY"]
+        assert limits["limits"]["SERVICE_CONTROL_POLICY"]["maximum"] == 10
+        assert limits["limits"]["TAG_POLICY"]["maximum"] == 1
+        control.reset()
+
+
 SERVE_CASES = {
     "sample-seed-sigint": (signal.SIGINT, [], check_sample),
     "custom-seed-sigterm": (signal.SIGTERM, ["--seed", "{dir}/seed.yaml"], check_custom),
@@ -126,6 +169,9 @@ SERVE_CASES = {
     ),
     "rate-limited-sigterm": (signal.SIGTERM, ["--rate-limit", "0.01", "--rate-limit-burst", "2"],
                              check_rate_limited),
+    "seed-limits-sigint": (signal.SIGINT, ["--seed", "{dir}/limits.yaml"], check_seed_limits),
+    "limits-option-sigterm": (signal.SIGTERM, ["--seed", "{dir}/limits.yaml", "--limits",
+                                               '{"TAG_POLICY": {"maximum": 1}}'], check_limits_option),
 }
 # Each seed problem's message is proved in-process (test_emulator_seed.py); here one of them
 # shows the CLI's exit path, next to the other kinds of bad input.
@@ -135,6 +181,8 @@ BAD_INPUT = {
     "unknown-fault-code": (["--fault-rate", "0.5", "--fault-codes", "Throttled"],
                            ["--fault options", "unknown fault code 'Throttled'"]),
     "zero-rate-limit": (["--rate-limit", "0"], ["--rate-limit options", "rate must be a number above 0"]),
+    "limits-unknown-type": (["--limits", '{"SCP": {"maximum": 5}}'], ["--limits: SCP: unknown policy type"]),
+    "limits-not-json": (["--limits", "{SERVICE_CONTROL_POLICY: 5}"], ["--limits: invalid JSON"]),
     "busy-port": (["--port", "{busy}"], ["cannot listen on 127.0.0.1:", "choose another --port"]),
 }
 
@@ -156,6 +204,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Run]]:
                           *((k, v[0]) for k, v in BAD_INPUT.items())]:
         folder = tmp_path_factory.mktemp(case_id)
         (folder / "seed.yaml").write_text(CUSTOM_SEED)
+        (folder / "limits.yaml").write_text(LIMITS_SEED)
         (folder / "backup.json").write_text('{"plans": {}}')
         (folder / "bad.yaml").write_text(textwrap.dedent("""\
             attachments:

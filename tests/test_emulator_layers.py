@@ -18,8 +18,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
 LAYERS = (
     # Leaves and near-leaves: AWS's shapes and rules, the endpoint's settings, the seed.
     "wsgi",
-    "limits",
     "service_model",
+    "limits",
     "accounting",
     "ratelimit",
     "errors",

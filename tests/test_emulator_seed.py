@@ -8,9 +8,19 @@ from pathlib import Path
 import pytest
 
 from emulator import SAMPLE_SEED, SeedError
+from emulator.limits import BEFORE_2026_05_15, TODAY, LimitsConfig
 from emulator.seed import load_seed
+from tests.conftest import statement_document
 
 POLICY_JSON = '{"Version": "2012-10-17", "Statement": []}'
+OLD_SCP_LIMITS = "limits:\n  SERVICE_CONTROL_POLICY: {maximum: 5, documentCharacters: 5120}\n"
+
+
+def scps_on_root(count: int) -> str:
+    """``count`` SCPs S1, S2, ... all attached to Root (FullAWSAccess makes one more)."""
+    names = [f"S{i}" for i in range(1, count + 1)]
+    return ("policies:\n" + "".join(f"  - {{name: {n}, content_file: p.json}}\n" for n in names)
+            + f"attachments:\n  - target: Root\n    policies: [{', '.join(names)}]\n")
 
 
 def write_seed(tmp_path: Path, text: str, files: dict[str, str] | None = None) -> Path:
@@ -131,10 +141,68 @@ BAD_SEEDS = {
           - {name: A, type: SCP, content_file: p.json}
         """, {}, 2, ["policies[0] (A)", "unknown policy type 'SCP'", "SERVICE_CONTROL_POLICY"]),
     "eleventh-scp-on-a-target": (
-        "policies:\n" + "".join(f"  - {{name: S{i}, content_file: p.json}}\n" for i in range(1, 11))
-        + "attachments:\n  - target: Root\n    policies: [" + ", ".join(f"S{i}" for i in range(1, 11)) + "]\n",
-        {}, 13, ["attachments[0] (target Root)", "attaching 'S10' makes 11",
-                 "SERVICE_CONTROL_POLICY", "allows 10"]),
+        scps_on_root(10), {}, 13, ["attachments[0] (target Root)", "attaching 'S10' makes 11",
+                                   "SERVICE_CONTROL_POLICY", "the maximum is 10", "raise its maximum in limits"]),
+    "sixth-scp-under-the-seeds-limits": (
+        OLD_SCP_LIMITS + scps_on_root(5), {}, 10, ["attachments[0] (target Root)", "attaching 'S5' makes 6",
+                                                  "the maximum is 5"]),
+    "scp-document-over-10240-characters": (
+        """\
+        policies:
+          - {name: Big, content_file: big.json}
+        """, {"big.json": statement_document(10_241)}, 2,
+        ["policies[0] (Big)", "big.json has 10,241 characters, a SERVICE_CONTROL_POLICY may have 10,240",
+         "raise documentCharacters in limits"]),
+    "scp-document-over-the-seeds-5120-characters": (
+        OLD_SCP_LIMITS + "policies:\n  - {name: Big, content_file: big.json}\n",
+        {"big.json": statement_document(5_121)}, 4, ["big.json has 5,121 characters", "may have 5,120"]),
+    "limits-unknown-policy-type": (
+        """\
+        limits:
+          SCP: {maximum: 5}
+        """, {}, 2, ["limits.SCP: unknown policy type", "use one of: SERVICE_CONTROL_POLICY"]),
+    "limits-unknown-key": (
+        """\
+        limits:
+          SERVICE_CONTROL_POLICY:
+            maximum: 5
+            max: 5
+        """, {}, 4, ["limits.SERVICE_CONTROL_POLICY.max: unknown key", "documentCharacters"]),
+    "limits-not-a-whole-number": (
+        """\
+        limits:
+          TAG_POLICY:
+            maximum: "5"
+        """, {}, 3, ["limits.TAG_POLICY.maximum: must be a whole number, got '5'"]),
+    "limits-negative-number": (
+        """\
+        limits:
+          SERVICE_CONTROL_POLICY: {documentCharacters: -1}
+        """, {}, 2, ["limits.SERVICE_CONTROL_POLICY.documentCharacters: must not be negative"]),
+    "limits-maximum-zero": (
+        """\
+        policies: []
+        limits:
+          RESOURCE_CONTROL_POLICY:
+            maximum: 0
+        """, {}, 4, ["limits.RESOURCE_CONTROL_POLICY.maximum: must be at least 1"]),
+    "limits-minimum-above-maximum": (
+        """\
+        limits:
+          TAG_POLICY:
+            maximum: 2
+            minimum: 3
+        """, {}, 4, ["limits.TAG_POLICY.minimum: the minimum, 3, is above the maximum, 2"]),
+    "limits-type-not-a-mapping": (
+        """\
+        limits:
+          TAG_POLICY: 5
+        """, {}, 2, ["limits.TAG_POLICY: expected an object"]),
+    "limits-not-a-mapping": (
+        """\
+        accounts: []
+        limits: [5]
+        """, {}, 2, ["limits: expected an object of policy types"]),
     "policy-type-not-enabled": (
         """\
         enabled_policy_types: [SERVICE_CONTROL_POLICY]
@@ -218,6 +286,26 @@ def test_nine_own_scps_plus_full_aws_access_fit_on_one_target(tmp_path: Path) ->
     seed = write_seed(tmp_path, f"policies:\n{policies}attachments:\n"
                                 f"  - {{target: Root, policies: [{', '.join(names)}]}}\n")
     assert load_seed(seed).attachments[0].policies == tuple(names)
+
+
+def test_seed_limits_are_the_ones_it_is_checked_against(tmp_path: Path) -> None:
+    seed = write_seed(tmp_path, OLD_SCP_LIMITS + scps_on_root(4).replace("p.json", "max.json"),
+                      {"max.json": statement_document(5_120)})
+    spec = load_seed(seed)
+    assert spec.limits == LimitsConfig.from_json(BEFORE_2026_05_15)
+    assert spec.limits.limits_for("SERVICE_CONTROL_POLICY").numbers() == (1, 5, 5_120)
+    assert len(spec.attachments[0].policies) == 4
+
+
+def test_limits_given_to_load_seed_replace_the_files(tmp_path: Path) -> None:
+    seed = write_seed(tmp_path, OLD_SCP_LIMITS + scps_on_root(9))
+    with pytest.raises(SeedError, match="the maximum is 5"):
+        load_seed(seed)
+    assert load_seed(seed, TODAY).limits == TODAY
+
+
+def test_a_seed_without_limits_has_todays(tmp_path: Path) -> None:
+    assert load_seed(write_seed(tmp_path, "accounts: []\n")).limits == TODAY
 
 
 def test_every_aws_policy_type_is_accepted(tmp_path: Path) -> None:
