@@ -150,11 +150,11 @@ def test_limits_route_shows_the_override_and_put_replaces_it(org: dict[str, Any]
     assert endpoint.control.limits() == TODAY.table_json()
 
 
-def attach_new_scps(client: Any, target: str, count: int) -> list[str]:
+def attach_new_scps(client: Any, target: str, count: int, prefix: str = "Scp") -> list[str]:
     """Create ``count`` SCPs and attach them to ``target``: what AttachPolicy answered each."""
     outcomes = []
     for n in range(count):
-        policy_id = client.create_policy(Name=f"Scp{n}", Description="", Type=SCP,
+        policy_id = client.create_policy(Name=f"{prefix}{n}", Description="", Type=SCP,
                                          Content='{"Version":"2012-10-17","Statement":[]}'
                                          )["Policy"]["PolicySummary"]["Id"]
         try:
@@ -181,6 +181,17 @@ def test_delete_and_reset_bring_back_the_seeds_limits(
     then(endpoint.control)
     target = endpoint.ids["accounts"]["sandbox-1"]  # the IDs change on a reset
     assert attach_new_scps(orgs_client, target, 6) == outcomes
+
+
+def test_lowering_a_maximum_keeps_what_a_target_holds_and_refuses_more(
+    org: dict[str, Any], endpoint: Any, orgs_client: Any
+) -> None:
+    target = org["accounts"]["sandbox-1"]
+    assert attach_new_scps(orgs_client, target, 6) == ["ok"] * 6  # 7 with FullAWSAccess
+    endpoint.control.set_limits(BEFORE_2026_05_15)
+    assert attach_new_scps(orgs_client, target, 1, prefix="More") == [MAX_REASON]
+    held = orgs_client.list_policies_for_target(TargetId=target, Filter=SCP)["Policies"]
+    assert len(held) == 7
 
 
 # (body as sent, parts of the 400's message)
