@@ -3,9 +3,9 @@ policies of a type to another without ever breaking AWS's rules: pure, no AWS
 call, no Pulumi.
 
 AWS checks its per-target limits on every single call (a target keeps at least
-the minimum of a type, 1 SCP, and at most the maximum, 5 SCPs), so going from
-``{FullAWSAccess}`` to ``{AllowListCore}`` must attach first, and swapping one
-of five SCPs must detach first. :func:`plan_order` finds an order in which the
+the minimum of a type, 1 SCP, and at most the maximum, 10 SCPs since 2026-05-15),
+so going from ``{FullAWSAccess}`` to ``{AllowListCore}`` must attach first, and
+swapping one of ten SCPs must detach first. :func:`plan_order` finds an order in which the
 target's set after *every* step is within ``[minimum, maximum]`` and passes an
 optional predicate (``acceptable``): the lockout rule plugs in there ("never
 keep only SCPs that allow nothing", a function of the documents of the set).
@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from typing import Optional
 
-from .rules import PolicyLimits
+from .limits import TypeLimits
 
 ATTACH = "attach"
 DETACH = "detach"
@@ -56,7 +56,7 @@ def _always(_: frozenset[str]) -> bool:
 def plan_order(
     start: Iterable[str],
     end: Iterable[str],
-    limits: PolicyLimits,
+    limits: TypeLimits,
     *,
     acceptable: Acceptable = _always,
     undetachable: Set[str] = frozenset(),
@@ -64,8 +64,9 @@ def plan_order(
     """The steps from ``start`` (attached now) to ``end`` (wanted), or Impossible.
 
     Contract: every set reached after a step (``end`` included) has between
-    ``limits.minimum`` and ``limits.maximum`` policies, is ``acceptable``, and
-    no policy of ``undetachable`` is detached. ``start`` itself is taken as it
+    ``limits.minimum`` and ``limits.maximum`` policies (no upper bound when the
+    maximum is None), is ``acceptable``, and no policy of ``undetachable`` is
+    detached. ``start`` itself is taken as it
     is (AWS's current state). No steps when ``start == end``.
     """
     current, wanted = frozenset(start), frozenset(end)
@@ -73,12 +74,12 @@ def plan_order(
     if kept:
         return Impossible(f"{', '.join(sorted(kept))} can never be detached (AWS attaches it "
                           "automatically and refuses to detach it)")
-    if len(wanted) > limits.maximum:
-        return Impossible(f"{len(wanted)} policies are declared and AWS allows at most "
-                          f"{limits.maximum} on one target")
+    if limits.maximum is not None and len(wanted) > limits.maximum:
+        return Impossible(f"{len(wanted)} policies are declared and at most {limits.maximum} are allowed "
+                          "on one target")
     if len(wanted) < limits.minimum:
-        return Impossible(f"{len(wanted)} policies are declared and AWS requires at least "
-                          f"{limits.minimum} on every target at all times")
+        return Impossible(f"{len(wanted)} policies are declared and at least {limits.minimum} must stay "
+                          "attached to every target at all times")
     if current != wanted and not acceptable(wanted):
         return Impossible("the declared set would leave the target with no policy that allows "
                           "anything (every principal below it locked out)")
@@ -86,8 +87,7 @@ def plan_order(
     if steps is None:
         return Impossible(f"no order of the {len(wanted - current)} attaches and "
                           f"{len(current - wanted)} detaches keeps the target within "
-                          f"{limits.minimum}..{limits.maximum} policies and allowing something "
-                          "at every step")
+                          f"{_bounds(limits)} policies and allowing something at every step")
     return steps
 
 
@@ -95,14 +95,15 @@ def _search(
     current: frozenset[str],
     attaches: list[str],
     detaches: list[str],
-    limits: PolicyLimits,
+    limits: TypeLimits,
     acceptable: Acceptable,
 ) -> Optional[tuple[Step, ...]]:
     """Depth-first over the remaining moves, preferred move first; None if none works."""
     dead: set[frozenset[str]] = set()
 
     def valid(state: frozenset[str]) -> bool:
-        return limits.minimum <= len(state) <= limits.maximum and acceptable(state)
+        return (limits.minimum <= len(state) and (limits.maximum is None or len(state) <= limits.maximum)
+                and acceptable(state))
 
     def walk(state: frozenset[str], to_attach: tuple[str, ...], to_detach: tuple[str, ...]) -> Optional[list[Step]]:
         if not to_attach and not to_detach:
@@ -126,11 +127,20 @@ def _search(
 
 
 def _candidates(state: frozenset[str], to_attach: tuple[str, ...], to_detach: tuple[str, ...],
-                limits: PolicyLimits) -> list[Step]:
+                limits: TypeLimits) -> list[Step]:
     """Moves in order of preference: attach while there is room, detach otherwise."""
     attaches = [Step(ATTACH, p) for p in to_attach]
     detaches = [Step(DETACH, p) for p in to_detach]
-    return attaches + detaches if len(state) < limits.maximum else detaches + attaches
+    return detaches + attaches if _full(len(state), limits) else attaches + detaches
+
+
+def _full(count: int, limits: TypeLimits) -> bool:
+    """True when a target with ``count`` policies has no free slot."""
+    return limits.maximum is not None and count >= limits.maximum
+
+
+def _bounds(limits: TypeLimits) -> str:
+    return f"{limits.minimum}..{limits.maximum}" if limits.maximum is not None else f"{limits.minimum} or more"
 
 
 def given_back(attached: Iterable[str], found: Iterable[str], declared: Iterable[str]) -> frozenset[str]:

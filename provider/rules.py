@@ -1,12 +1,21 @@
-"""AWS's attachment rules as pure decisions: values in, a verdict out.
+"""AWS's attachment rules, and the lockout rule, as pure decisions: a snapshot of
+a target in, a verdict out.
 
 Nothing here talks to AWS or to Pulumi. The provider (at apply time) and the
-plan-time guard (at preview time) both decide through these functions, so a
-preview refuses exactly what ``pulumi up`` would.
+plan-time guard (at preview time) only *gather* a :class:`TargetState`: what is
+attached now, what this run attaches and detaches, the documents of policies
+created in this update, how many arriving attachments are unknown. Then they
+ask one function here, so a preview refuses exactly what ``pulumi up`` would:
 
-Limits count policies attached *directly* to a target; inherited ones do not
-count (AWS Organizations user guide, "Quotas"). Policy types appear every few
-months, so an unknown type gets conservative defaults instead of an error.
+* :func:`judge_detach`: may this detach happen (the minimum of the type; for
+  SCPs, the lockout rule)?
+* :func:`judge_attach`: would this attach put more on the target than the type's maximum?
+* :func:`plan_exclusive` / :func:`plan_give_back`: the order of calls that makes a
+  target's set exactly the declared one, or gives it back what the stack found,
+  within the limits and never through a lockout.
+
+Limits (:class:`provider.limits.Limits`) are an argument: AWS's numbers, or the
+stack's override of them.
 """
 
 from __future__ import annotations
@@ -18,7 +27,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Optional
 
-SERVICE_CONTROL_POLICY = "SERVICE_CONTROL_POLICY"
+from .limits import SERVICE_CONTROL_POLICY, Limits, TypeLimits
+from .ordering import Acceptable, Impossible, Step, given_back, plan_order
 
 #: AWS-managed policies that AWS refuses to detach at all.
 UNDETACHABLE_POLICIES = frozenset({"p-RCPFullAWSAccess"})
@@ -31,47 +41,13 @@ ALLOW_ALL_POLICIES = frozenset({"p-FullAWSAccess"})
 #: IAM policy grammar that SCPs use).
 _EFFECTS = frozenset({"Allow", "Deny"})
 
-
-@dataclass(frozen=True)
-class PolicyLimits:
-    """How many policies of one type a single target must and may have attached."""
-
-    minimum: int
-    maximum: int
+#: A policy's document by ID; None when it is gone or unknown. May call AWS:
+#: decisions call it lazily, only for what they need, and stop once they know.
+Documents = Callable[[str], Optional[str]]
 
 
-_LIMITS: dict[str, PolicyLimits] = {
-    SERVICE_CONTROL_POLICY: PolicyLimits(minimum=1, maximum=5),
-    "TAG_POLICY": PolicyLimits(minimum=0, maximum=10),
-    "BACKUP_POLICY": PolicyLimits(minimum=0, maximum=10),
-    "AISERVICES_OPT_OUT_POLICY": PolicyLimits(minimum=0, maximum=5),
-}
-
-#: Types not in the table above (RCPs and every newer type): AWS documents a
-#: maximum of 5 for most of them and no minimum; the apply-time answer from
-#: AWS stays the backstop if a future type differs.
-DEFAULT_LIMITS = PolicyLimits(minimum=0, maximum=5)
-
-
-#: The most characters AWS accepts in a policy document of each type, whitespace
-#: included (AWS Organizations user guide, "Quotas for AWS Organizations": maximum
-#: size of a policy document). A type the guide gives no number for (newer ones)
-#: is not checked here: AWS's answer at apply time stays authoritative.
-CONTENT_LIMITS = {
-    SERVICE_CONTROL_POLICY: 5_120,
-    "RESOURCE_CONTROL_POLICY": 5_120,
-    "DECLARATIVE_POLICY_EC2": 10_000,
-    "BACKUP_POLICY": 10_000,
-    "TAG_POLICY": 10_000,
-    "CHATBOT_POLICY": 10_000,
-    "AISERVICES_OPT_OUT_POLICY": 2_500,
-    "SECURITYHUB_POLICY": 10_000,
-}
-
-
-def limits_for(policy_type: str) -> PolicyLimits:
-    """Per-target limits of ``policy_type``; :data:`DEFAULT_LIMITS` for types not listed."""
-    return _LIMITS.get(policy_type, DEFAULT_LIMITS)
+def _no_documents(_: str) -> Optional[str]:
+    return None
 
 
 def is_undetachable(policy_id: str) -> bool:
@@ -79,48 +55,167 @@ def is_undetachable(policy_id: str) -> bool:
     return policy_id in UNDETACHABLE_POLICIES
 
 
-def policies_after(
-    attached: Iterable[str],
-    arriving: Iterable[str],
-    leaving: Iterable[str],
-) -> frozenset[str]:
-    """Policies a target carries after a run's changes: (attached now ∪
-    arriving) − leaving, each counted once. Judges detaches (too few left?)
-    and attaches (too many?) alike."""
-    return frozenset(attached).union(arriving).difference(leaving)
+@dataclass(frozen=True)
+class TargetState:
+    """One target's policies of one type, as a decision sees them.
 
+    ``attached``: the IDs AWS shows attached now. ``arriving``: IDs this run
+    attaches to it. ``leaving``: IDs this run detaches from it, already approved
+    (the one being judged is passed separately). ``new_documents``: documents of
+    policies of this type that this update creates and attaches (their IDs are
+    unknown in a preview). ``unknowns``: arriving attachments whose policy's
+    type and document are unknown (an Output ID a program gives); each may be
+    the replacement, none is judged a lockout.
+    """
 
-def detach_leaves_too_few(policy_type: str, remaining: Set[str], arriving: int = 0) -> bool:
-    """True when a target left with ``remaining`` policies of ``policy_type``
-    (plus ``arriving`` whose IDs are not known yet) would be below AWS's
-    minimum for that type (an SCP target with no SCP)."""
-    return len(remaining) + arriving < limits_for(policy_type).minimum
+    policy_type: str
+    attached: frozenset[str]
+    arriving: frozenset[str] = frozenset()
+    leaving: frozenset[str] = frozenset()
+    new_documents: tuple[str, ...] = ()
+    unknowns: int = 0
+
+    def after(self, detaching: Iterable[str] = ()) -> frozenset[str]:
+        """The IDs the target carries after this run: (attached ∪ arriving) − leaving − ``detaching``."""
+        return (self.attached | self.arriving) - self.leaving - frozenset(detaching)
 
 
 class Detach(Enum):
-    """What a detach needs before it may go ahead (:func:`detach_verdict`)."""
+    """The verdict on one detach (:func:`judge_detach`)."""
 
-    ALLOWED = "allowed"  # nothing more to know
-    TOO_FEW = "too few"  # the target would be left below the type's minimum
-    READ_DOCUMENTS = "read documents"  # an SCP target keeps no FullAWSAccess: a lockout?
-
-
-def detach_verdict(policy_type: str, remaining: Set[str], arriving: int = 0) -> Detach:
-    """The one verdict on a detach, shared by the provider's ``delete`` and the
-    plan-time guard: ``remaining`` are the policy IDs of ``policy_type`` the
-    target keeps, ``arriving`` how many more it gets whose IDs are not known
-    yet (policies created in the same update)."""
-    if detach_leaves_too_few(policy_type, remaining, arriving):
-        return Detach.TOO_FEW
-    if policy_type == SERVICE_CONTROL_POLICY and remaining.isdisjoint(ALLOW_ALL_POLICIES):
-        return Detach.READ_DOCUMENTS
-    return Detach.ALLOWED
+    ALLOWED = "allowed"
+    #: allowed only by counting an arriving attachment of unknown type as the replacement
+    ALLOWED_IF_UNKNOWN_REPLACES = "allowed if an unknown arriving policy replaces it"
+    TOO_FEW = "too few"  # the target would be left below the type's minimum (its last SCP)
+    LOCKS_OUT = "locks out"  # an SCP target would keep only SCPs that allow nothing
 
 
-def attach_exceeds_maximum(policy_type: str, after_attach: Set[str]) -> bool:
-    """True when ``after_attach`` (distinct policy IDs the target would carry,
-    the new one included) is more than AWS allows for ``policy_type``."""
-    return len(after_attach) > limits_for(policy_type).maximum
+@dataclass(frozen=True)
+class DetachDecision:
+    """A verdict and what the target keeps (the IDs a refusal names)."""
+
+    verdict: Detach
+    remaining: frozenset[str]
+
+    @property
+    def allowed(self) -> bool:
+        return self.verdict in (Detach.ALLOWED, Detach.ALLOWED_IF_UNKNOWN_REPLACES)
+
+
+def detach_needs_documents(state: TargetState, policy_id: str, limits: Limits) -> bool:
+    """True when :func:`judge_detach` would read documents for this detach: an SCP
+    target that keeps enough SCPs, none of them FullAWSAccess, and no unknown
+    arrival. Callers that must not block (the guard's hooks) fetch them elsewhere."""
+    remaining = state.after([policy_id])
+    return (state.policy_type == SERVICE_CONTROL_POLICY and not state.unknowns
+            and not _too_few(state, remaining, limits.of(state.policy_type))
+            and remaining.isdisjoint(ALLOW_ALL_POLICIES))
+
+
+def judge_detach(state: TargetState, policy_id: str, limits: Limits,
+                 documents: Documents = _no_documents) -> DetachDecision:
+    """The verdict on detaching ``policy_id`` from the target ``state`` describes.
+
+    Below the type's minimum: TOO_FEW, unless an arriving attachment of unknown
+    type may be the replacement (ALLOWED_IF_UNKNOWN_REPLACES). For an SCP, also
+    LOCKS_OUT when the detached SCP allows some action and what the target keeps
+    allows none (:func:`detach_locks_out`); never on an unknown document.
+    """
+    remaining = state.after([policy_id])
+    if _too_few(state, remaining, limits.of(state.policy_type)):
+        verdict = Detach.ALLOWED_IF_UNKNOWN_REPLACES if state.unknowns else Detach.TOO_FEW
+        return DetachDecision(verdict, remaining)
+    if (state.policy_type == SERVICE_CONTROL_POLICY and not state.unknowns
+            and detach_locks_out(policy_id, remaining, documents, state.new_documents)):
+        return DetachDecision(Detach.LOCKS_OUT, remaining)
+    return DetachDecision(Detach.ALLOWED, remaining)
+
+
+def _too_few(state: TargetState, remaining: Set[str], limits: TypeLimits) -> bool:
+    return len(remaining) + len(state.new_documents) < limits.minimum
+
+
+@dataclass(frozen=True)
+class TooMany:
+    """An attach refused: the target would carry ``count`` policies of the type,
+    more than ``maximum``; ``others``: the IDs besides the new one."""
+
+    count: int
+    maximum: int
+    others: frozenset[str]
+
+
+def judge_attach(state: TargetState, policy_id: str, limits: Limits) -> Optional[TooMany]:
+    """None when attaching ``policy_id`` (with the run's other ``arriving`` ones,
+    minus ``leaving``) keeps the target within its type's maximum; else TooMany.
+    A type whose maximum is not published is never refused here."""
+    maximum = limits.of(state.policy_type).maximum
+    after = (state.attached | state.arriving | {policy_id}) - state.leaving
+    if maximum is None or len(after) <= maximum:
+        return None
+    return TooMany(count=len(after), maximum=maximum, others=after - {policy_id})
+
+
+def document_too_long(document: str, policy_type: str, limits: Limits) -> Optional[int]:
+    """The type's limit when ``document`` (as sent to AWS) has more characters than it, else None."""
+    maximum = limits.of(policy_type).document_characters
+    return maximum if maximum is not None and len(document) > maximum else None
+
+
+# -- exclusive sets ----------------------------------------------------------------
+
+
+def plan_exclusive(attached: Iterable[str], declared: Iterable[str], policy_type: str, limits: Limits,
+                   documents: Documents = _no_documents) -> tuple[Step, ...] | Impossible:
+    """The calls that make the target's ``policy_type`` policies exactly
+    ``declared`` (RCPFullAWSAccess stays where it is attached: AWS never detaches
+    it), each step within the type's limits and, for SCPs, never leaving the
+    target only SCPs that allow nothing."""
+    start = frozenset(attached)
+    end = frozenset(declared) | (start & UNDETACHABLE_POLICIES)
+    return _plan(start, end, policy_type, limits, documents)
+
+
+def plan_give_back(attached: Iterable[str], found: Iterable[str], declared: Iterable[str], policy_type: str,
+                   limits: Limits, documents: Documents = _no_documents) -> tuple[Step, ...] | Impossible:
+    """The calls that give the target back what its exclusive set ``found`` when it
+    was created (:func:`provider.ordering.given_back`), under the same rules as
+    :func:`plan_exclusive`. ``found`` holds only policies that still exist."""
+    start = frozenset(attached)
+    return _plan(start, given_back(start, found, declared), policy_type, limits, documents)
+
+
+def _plan(start: frozenset[str], end: frozenset[str], policy_type: str, limits: Limits,
+          documents: Documents) -> tuple[Step, ...] | Impossible:
+    return plan_order(start, end, limits.of(policy_type), acceptable=lockout_predicate(policy_type, start, documents),
+                      undetachable=UNDETACHABLE_POLICIES)
+
+
+def lockout_predicate(policy_type: str, start: frozenset[str], documents: Documents) -> Acceptable:
+    """The lockout rule as the planner's predicate: no step may leave an SCP target
+    only SCPs that allow nothing. A target that starts that way cannot be made
+    worse, so it is not constrained. Documents are read only when a set without
+    FullAWSAccess is judged."""
+    if policy_type != SERVICE_CONTROL_POLICY:
+        return _always
+
+    def allows(policies: frozenset[str]) -> bool:
+        if policies & ALLOW_ALL_POLICIES:
+            return True
+        return not allows_nothing(documents(p) for p in sorted(policies))
+
+    locked_out: list[bool] = []  # asked only when a step is planned
+
+    def acceptable(policies: frozenset[str]) -> bool:
+        if not locked_out:
+            locked_out.append(not allows(start))
+        return locked_out[0] or allows(policies)
+
+    return acceptable
+
+
+def _always(_: frozenset[str]) -> bool:
+    return True
 
 
 # -- lockout: SCPs that allow nothing ------------------------------------------------
@@ -180,7 +275,7 @@ def allows_nothing(documents: Iterable[Optional[str]]) -> bool:
     action at all: each is readable and none allows anything. A single unknown
     or unreadable document (None from :func:`document_allows`) makes it False:
     never refuse on a guess. An empty collection allows nothing (True); the
-    minimum rule (:func:`detach_leaves_too_few`) refuses that case first.
+    minimum rule refuses that case first.
     """
     return all(document_allows(document) is False for document in documents)
 
@@ -188,7 +283,7 @@ def allows_nothing(documents: Iterable[Optional[str]]) -> bool:
 def detach_locks_out(
     policy_id: str,
     remaining: Iterable[str],
-    content: Callable[[str], Optional[str]],
+    content: Documents,
     new_documents: Iterable[Optional[str]] = (),
 ) -> bool:
     """True when detaching the SCP ``policy_id`` takes its target from allowing
@@ -198,9 +293,8 @@ def detach_locks_out(
 
     Detaching an SCP that allows nothing never takes anything away, even from
     a target that is already locked out, so it is never refused. Documents are
-    read through ``content`` (a policy's document, None when it is gone or
-    unknown) lazily, stopping as soon as the answer is known; FullAWSAccess is
-    never read.
+    read through ``content`` lazily, stopping as soon as the answer is known;
+    FullAWSAccess is never read.
     """
     remaining = sorted(remaining)
     if any(p in ALLOW_ALL_POLICIES for p in remaining):
@@ -208,3 +302,9 @@ def detach_locks_out(
     if policy_id not in ALLOW_ALL_POLICIES and document_allows(content(policy_id)) is not True:
         return False
     return allows_nothing(itertools.chain(new_documents, map(content, remaining)))
+
+
+def lockout_applies(target_id: str, management_account_id: Optional[str]) -> bool:
+    """False for the organization's management account: SCPs never restrict it,
+    so leaving it SCPs that allow nothing locks nobody out."""
+    return target_id != management_account_id

@@ -3,66 +3,134 @@
 import pytest
 
 from provider import rules
+from provider.limits import Limits, limits_from_config
+from provider.rules import Detach, TargetState
 
 SCP = "SERVICE_CONTROL_POLICY"
+FULL_AWS_ACCESS_DOC = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+DENY_ROOT_DOC = '{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"*","Resource":"*"}]}'
+ALLOW_LIST_DOC = '{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["ec2:*"],"Resource":"*"}}'
 
 
-@pytest.mark.parametrize(
-    "policy_type, minimum, maximum",
-    [
-        ("SERVICE_CONTROL_POLICY", 1, 5),
-        ("TAG_POLICY", 0, 10),
-        ("BACKUP_POLICY", 0, 10),
-        ("AISERVICES_OPT_OUT_POLICY", 0, 5),
-        ("RESOURCE_CONTROL_POLICY", 0, 5),
-        ("SOME_FUTURE_POLICY", 0, 5),  # unknown types get defaults, not an error
-    ],
-)
-def test_limits_for(policy_type, minimum, maximum):
-    assert rules.limits_for(policy_type) == rules.PolicyLimits(minimum, maximum)
+TODAY = Limits()  # AWS's numbers as of the table's date
+OLD = limits_from_config({SCP: {"maximum": 5, "documentCharacters": 5120}})  # before 2026-05-15
 
 
-@pytest.mark.parametrize(
-    "attached, declared, detached, expected",
-    [
-        ({"a"}, set(), {"a"}, set()),  # last SCP removed
-        ({"a", "b"}, set(), {"a"}, {"b"}),
-        ({"a", "b"}, set(), {"a", "b"}, set()),  # two last SCPs together
-        ({"a"}, {"c"}, {"a"}, {"c"}),  # replacement declared in the same run
-        ({"a"}, {"a"}, {"a"}, set()),  # declaring the one being detached does not save it
-        (set(), set(), set(), set()),
-    ],
-)
-def test_policies_after(attached, declared, detached, expected):
-    assert rules.policies_after(attached, declared, detached) == expected
+def ids_(count: int, prefix: str = "p-extra") -> frozenset[str]:
+    return frozenset(f"{prefix}{n:04d}" for n in range(count))
 
 
-@pytest.mark.parametrize(
-    "policy_type, remaining, too_few",
-    [
-        ("SERVICE_CONTROL_POLICY", set(), True),
-        ("SERVICE_CONTROL_POLICY", {"b"}, False),
-        ("TAG_POLICY", set(), False),
-        ("RESOURCE_CONTROL_POLICY", set(), False),
-    ],
-)
-def test_detach_leaves_too_few(policy_type, remaining, too_few):
-    assert rules.detach_leaves_too_few(policy_type, frozenset(remaining)) is too_few
+@pytest.mark.parametrize("case, state, detaching, limits, verdict", [
+    ("the target's last SCP", TargetState(SCP, frozenset({"p-a"})), "p-a", TODAY, Detach.TOO_FEW),
+    ("one stays", TargetState(SCP, frozenset({"p-a", "p-FullAWSAccess"})), "p-a", TODAY, Detach.ALLOWED),
+    ("a replacement declared in the same run", TargetState(SCP, frozenset({"p-a"}), arriving=frozenset({"p-c"})),
+     "p-a", TODAY, Detach.ALLOWED),
+    ("declaring the one being detached does not save it",
+     TargetState(SCP, frozenset({"p-a"}), arriving=frozenset({"p-a"})), "p-a", TODAY, Detach.TOO_FEW),
+    ("the other one already leaves in this run",
+     TargetState(SCP, frozenset({"p-a", "p-b"}), leaving=frozenset({"p-b"})), "p-a", TODAY, Detach.TOO_FEW),
+    ("an arriving policy of unknown type may replace it",
+     TargetState(SCP, frozenset({"p-a"}), unknowns=1), "p-a", TODAY, Detach.ALLOWED_IF_UNKNOWN_REPLACES),
+    ("a policy created in this update replaces it",
+     TargetState(SCP, frozenset({"p-a"}), new_documents=(FULL_AWS_ACCESS_DOC,)), "p-a", TODAY, Detach.ALLOWED),
+    ("no minimum for tag policies", TargetState("TAG_POLICY", frozenset({"p-a"})), "p-a", TODAY, Detach.ALLOWED),
+    ("no minimum for RCPs", TargetState("RESOURCE_CONTROL_POLICY", frozenset({"p-a"})), "p-a", TODAY,
+     Detach.ALLOWED),
+    ("an override's minimum counts",
+     TargetState("TAG_POLICY", frozenset({"p-a"})), "p-a", limits_from_config({"TAG_POLICY": {"minimum": 1}}),
+     Detach.TOO_FEW),
+])
+def test_judge_detach_minimum(case, state, detaching, limits, verdict):
+    assert rules.judge_detach(state, detaching, limits).verdict is verdict
 
 
-@pytest.mark.parametrize(
-    "policy_type, count, exceeds",
-    [
-        ("SERVICE_CONTROL_POLICY", 5, False),
-        ("SERVICE_CONTROL_POLICY", 6, True),
-        ("TAG_POLICY", 10, False),
-        ("TAG_POLICY", 11, True),
-        ("AISERVICES_OPT_OUT_POLICY", 6, True),
-    ],
-)
-def test_attach_exceeds_maximum(policy_type, count, exceeds):
-    after = frozenset(f"p-{i:08d}" for i in range(count))
-    assert rules.attach_exceeds_maximum(policy_type, after) is exceeds
+DOCUMENTS = {"p-deny": DENY_ROOT_DOC, "p-allow": ALLOW_LIST_DOC, "p-bad": "{not json"}
+
+
+@pytest.mark.parametrize("case, state, detaching, verdict, read", [
+    ("FullAWSAccess stays: nothing read", TargetState(SCP, frozenset({"p-FullAWSAccess", "p-deny", "p-allow"})),
+     "p-allow", Detach.ALLOWED, []),
+    ("FullAWSAccess leaves, a deny-only SCP stays",
+     TargetState(SCP, frozenset({"p-FullAWSAccess", "p-deny"})), "p-FullAWSAccess", Detach.LOCKS_OUT, ["p-deny"]),
+    ("an allow-list stays", TargetState(SCP, frozenset({"p-FullAWSAccess", "p-deny", "p-allow"})),
+     "p-FullAWSAccess", Detach.ALLOWED, ["p-allow"]),
+    ("a deny leaves: never a lockout", TargetState(SCP, frozenset({"p-deny", "p-bad"})), "p-deny",
+     Detach.ALLOWED, ["p-deny"]),
+    ("an unreadable document stays: never a guess", TargetState(SCP, frozenset({"p-FullAWSAccess", "p-bad"})),
+     "p-FullAWSAccess", Detach.ALLOWED, ["p-bad"]),
+    ("an allowing policy created in this update",
+     TargetState(SCP, frozenset({"p-FullAWSAccess", "p-deny"}), new_documents=(ALLOW_LIST_DOC,)),
+     "p-FullAWSAccess", Detach.ALLOWED, []),
+    ("an arriving policy of unknown document: never a guess",
+     TargetState(SCP, frozenset({"p-FullAWSAccess", "p-deny"}), unknowns=1), "p-FullAWSAccess", Detach.ALLOWED, []),
+    ("RCPs have no lockout rule", TargetState("RESOURCE_CONTROL_POLICY", frozenset({"p-FullAWSAccess", "p-deny"})),
+     "p-FullAWSAccess", Detach.ALLOWED, []),
+])
+def test_judge_detach_lockout_reads_only_what_it_needs(case, state, detaching, verdict, read):
+    """The lockout rule reads documents lazily, and only where FullAWSAccess does not settle it."""
+    asked: list[str] = []
+
+    def documents(policy_id: str):
+        asked.append(policy_id)
+        return DOCUMENTS.get(policy_id)
+
+    assert rules.judge_detach(state, detaching, TODAY, documents).verdict is verdict
+    assert asked == read
+    if read:  # a decision that read documents said so first (the guard reads them off its event loop)
+        assert rules.detach_needs_documents(state, detaching, TODAY)
+
+
+@pytest.mark.parametrize("case, attached, arriving, leaving, limits, refused_at", [
+    ("today: the 6th to the 10th SCP pass, the 11th is refused", 1, 9, 0, TODAY, 11),
+    ("the old limit, by override: the 6th is refused", 1, 4, 0, OLD, 6),
+    ("a policy leaving first frees its slot", 10, 0, 1, TODAY, 11),
+])
+def test_judge_attach_counts_attached_arriving_and_leaving(case, attached, arriving, leaving, limits, refused_at):
+    on_target, coming = ids_(attached, "p-on"), ids_(arriving, "p-new")
+    state = TargetState(SCP, on_target, arriving=coming, leaving=frozenset(sorted(on_target)[:leaving]))
+    count = len(state.after()) + 1
+    refusal = rules.judge_attach(state, "p-thenext1", limits)
+    if count < refused_at:
+        assert refusal is None
+    else:
+        assert refusal is not None and (refusal.count, refusal.maximum) == (count, refused_at - 1)
+        assert refusal.others == state.after()
+
+
+def test_judge_attach_every_slot_up_to_the_maximum_then_one_more():
+    attached: frozenset[str] = frozenset({"p-FullAWSAccess"})
+    for n in range(9):  # FullAWSAccess plus 9 more: 10
+        assert rules.judge_attach(TargetState(SCP, attached), f"p-extra{n:04d}", TODAY) is None
+        attached |= {f"p-extra{n:04d}"}
+    refusal = rules.judge_attach(TargetState(SCP, attached), "p-eleventh", TODAY)
+    assert refusal == rules.TooMany(count=11, maximum=10, others=attached)
+
+
+@pytest.mark.parametrize("policy_type, count, refused", [
+    ("TAG_POLICY", 10, False), ("TAG_POLICY", 11, True),
+    ("AISERVICES_OPT_OUT_POLICY", 5, False), ("AISERVICES_OPT_OUT_POLICY", 6, True),
+    ("RESOURCE_CONTROL_POLICY", 5, False), ("RESOURCE_CONTROL_POLICY", 6, True),
+    ("INSPECTOR_POLICY", 40, False),  # no published maximum: left to AWS
+])
+def test_judge_attach_other_types(policy_type, count, refused):
+    state = TargetState(policy_type, ids_(count - 1))
+    assert (rules.judge_attach(state, "p-thelastone", TODAY) is not None) is refused
+
+
+@pytest.mark.parametrize("policy_type, length, limits, too_long", [
+    (SCP, 10_240, TODAY, None), (SCP, 10_241, TODAY, 10_240),
+    (SCP, 5_120, OLD, None), (SCP, 5_121, OLD, 5_120),
+    ("RESOURCE_CONTROL_POLICY", 5_121, TODAY, 5_120),
+    ("AISERVICES_OPT_OUT_POLICY", 2_501, TODAY, 2_500),
+    ("TAG_POLICY", 10_000, TODAY, None), ("TAG_POLICY", 10_001, TODAY, 10_000),
+    ("INSPECTOR_POLICY", 50_000, TODAY, None),  # no published size: left to AWS
+])
+def test_document_too_long_counts_characters(policy_type, length, limits, too_long):
+    assert rules.document_too_long("x" * length, policy_type, limits) == too_long
+
+
+def test_document_size_counts_characters_not_bytes():
+    assert rules.document_too_long("é" * 10_240, SCP, TODAY) is None  # 20,480 bytes in UTF-8
 
 
 @pytest.mark.parametrize("policy_id, undetachable", [("p-RCPFullAWSAccess", True), ("p-FullAWSAccess", False)])
@@ -139,13 +207,12 @@ def test_allows_nothing_stops_at_the_first_allowing_document():
     assert asked == [FULL_AWS_ACCESS]
 
 
-@pytest.mark.parametrize("policy_type, remaining, arriving, verdict", [
-    (SCP, set(), 0, rules.Detach.TOO_FEW),  # the target's last SCP
-    (SCP, set(), 1, rules.Detach.READ_DOCUMENTS),  # a new SCP arrives: is it an allow?
-    (SCP, {"p-FullAWSAccess"}, 0, rules.Detach.ALLOWED),  # FullAWSAccess stays: nothing to read
-    (SCP, {"p-denyonly1"}, 0, rules.Detach.READ_DOCUMENTS),
-    ("TAG_POLICY", set(), 0, rules.Detach.ALLOWED),  # no minimum
-    ("RESOURCE_CONTROL_POLICY", set(), 0, rules.Detach.ALLOWED),  # no lockout rule for RCPs
+@pytest.mark.parametrize("state, needs", [
+    (TargetState(SCP, frozenset({"p-FullAWSAccess", "p-deny"})), False),  # FullAWSAccess stays
+    (TargetState(SCP, frozenset({"p-allow", "p-deny"})), True),
+    (TargetState(SCP, frozenset({"p-allow"})), False),  # too few: refused without documents
+    (TargetState(SCP, frozenset({"p-allow", "p-deny"}), unknowns=1), False),  # never judged a lockout
+    (TargetState("TAG_POLICY", frozenset({"p-allow", "p-deny"})), False),
 ])
-def test_detach_verdict(policy_type, remaining, arriving, verdict):
-    assert rules.detach_verdict(policy_type, frozenset(remaining), arriving) is verdict
+def test_detach_needs_documents(state, needs):
+    assert rules.detach_needs_documents(state, "p-allow", TODAY) is needs
