@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,13 @@ class ProviderError(Exception):
         super().__init__(details)
         self.code = code
         self.details = details
+
+    @property
+    def message(self) -> str:
+        """The error's own message: ``details`` without the SDK host's traceback
+        lines above it (the host formats every error with ``traceback.format_exc()``)."""
+        found = re.search(r"^[\w.]+Error: ", self.details, flags=re.M)
+        return self.details[found.end():].rstrip("\n") if found else self.details
 
 
 class ProviderServer:

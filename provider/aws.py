@@ -16,13 +16,16 @@ Contracts:
 * Listings read every page through botocore's paginators, each built once per
   client (building one creates a class, which costs more than a one-page
   call). The bounded retry runs the whole listing: a failed page starts it again.
-* Methods translate AWS error codes (never message text) into this package's
-  exceptions; "already gone" answers become return values where the caller's
-  contract says gone is fine.
+* Methods translate AWS error codes and reasons (never message text) into this
+  package's exceptions through one pure table (:func:`translate`), which makes no
+  call of its own: a caller that can name things better adds what it knows.
+  "Already gone" answers become return values where the caller's contract says
+  gone is fine.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,9 +36,8 @@ from botocore.config import Config as BotocoreConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import errors, ids
-from .refusals import last_policy_error, limit_error
+from .names import policy_display, policy_type_label, target_kind
 from .retry import RetryPolicy, error_code, may_have_applied
-from .rules import SERVICE_CONTROL_POLICY, limits_for
 
 T = TypeVar("T")
 
@@ -59,6 +61,16 @@ MIN_REASON = "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
 #: InvalidInputException's reason for an AWS-managed policy that cannot be detached.
 NON_DETACHABLE_REASON = "NON_DETACHABLE_POLICY"
 MAX_REASON = "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
+
+
+@functools.lru_cache(maxsize=1)
+def policy_types() -> frozenset[str]:
+    """Policy types of the installed botocore's Organizations model (local data, no
+    AWS call): new types arrive with botocore updates, so none is hard-coded."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("organizations")
+    return frozenset(model.shape_for("PolicyType").enum)
 
 
 @dataclass(frozen=True)
@@ -93,18 +105,7 @@ class RootSummary:
     enabled_types: frozenset[str]
 
 
-@dataclass(frozen=True)
-class TargetFacts:
-    """What a refusal message says about a target; each field None when unknown."""
-
-    name: Optional[str] = None
-    #: accounts at or below the target (the management account included), when
-    #: counting them took few calls
-    accounts: Optional[int] = None
-    management_account_id: Optional[str] = None
-
-
-#: Most calls :meth:`OrganizationsApi.target_facts` spends counting accounts.
+#: Most requests :meth:`OrganizationsApi.count_accounts_under` spends counting accounts.
 COUNT_CALL_BUDGET = 10
 
 
@@ -124,17 +125,6 @@ class AwsSettings:
         region = get("aws:region") or DEFAULT_REGION
         profile = get("aws:profile") or None
         return cls(region=str(region), profile=str(profile) if profile else None)
-
-
-def policy_display(policy_id: str, name: Optional[str]) -> str:
-    """``"Name (p-id)"`` for messages, or the bare ID when the name is unknown."""
-    return f"{name} ({policy_id})" if name and name != policy_id else policy_id
-
-
-def summary_display(summary: Optional[PolicySummary], policy_id: str) -> str:
-    """How messages name ``policy_id``: its summary's display, or the bare ID
-    when it could not be described (gone, or the lookup failed)."""
-    return summary.display if summary else policy_id
 
 
 @dataclass
@@ -198,9 +188,10 @@ class OrganizationsApi:
                 return
             raise self.translate(err, "AttachPolicy", policy_id=policy_id, target_id=target_id) from err
 
-    def detach_policy(self, policy_id: str, target_id: str, *, policy_display: str = "") -> bool:
+    def detach_policy(self, policy_id: str, target_id: str, *, policy: str = "", policy_type: str = "") -> bool:
         """Detach; True if this call detached it, False if it was already gone
-        (not attached, or the policy or target no longer exists)."""
+        (not attached, or the policy or target no longer exists). ``policy`` and
+        ``policy_type`` name the policy in an error, when the caller knows them."""
         try:
             self._call(
                 "DetachPolicy",
@@ -209,9 +200,8 @@ class OrganizationsApi:
         except ClientError as err:
             if error_code(err) in GONE_ON_DETACH:
                 return False
-            raise self.translate(
-                err, "DetachPolicy", policy_id=policy_id, target_id=target_id, policy_display=policy_display
-            ) from err
+            raise self.translate(err, "DetachPolicy", policy_id=policy_id, target_id=target_id, policy=policy,
+                                 policy_type=policy_type) from err
         return True
 
     def describe_policy(self, policy_id: str) -> Optional[PolicySummary]:
@@ -264,36 +254,69 @@ class OrganizationsApi:
         )
         return RootSummary(id=root["Id"], enabled_types=enabled)
 
-    def target_facts(self, target_id: str) -> TargetFacts:
-        """Best effort, for a refusal message: the target's name, how many
-        accounts its SCPs govern (when :data:`COUNT_CALL_BUDGET` calls suffice
-        to count them) and the management account's ID (which SCPs never
-        restrict). Never raises: a field it could not learn is None."""
-        kind = ids.target_type(target_id)
-        client = self.client
-        if kind == ids.ACCOUNT:
-            name = self._quiet(lambda: client.describe_account(AccountId=target_id)["Account"].get("Name"))
-            accounts: Optional[int] = 1
-        elif kind == ids.ORGANIZATIONAL_UNIT:
-            name = self._quiet(lambda: client.describe_organizational_unit(
-                OrganizationalUnitId=target_id)["OrganizationalUnit"].get("Name"))
-            accounts = self._quiet(lambda: self._count_accounts_under(target_id))
-        else:
-            name = "Root"
-            accounts = self._quiet(lambda: len(self._ids_within(
-                _CallBudget(COUNT_CALL_BUDGET), "list_accounts", "Accounts")))
-        management = self._quiet(lambda: client.describe_organization()["Organization"].get("MasterAccountId"))
-        return TargetFacts(name=name or None, accounts=accounts, management_account_id=management)
+    # -- names and counts, for messages and summaries ------------------------------
 
-    def _count_accounts_under(self, ou_id: str) -> int:
-        """Accounts anywhere below ``ou_id``; raises _BudgetSpent past the call budget."""
-        budget, total, parents = _CallBudget(COUNT_CALL_BUDGET), 0, [ou_id]
-        while parents:
-            parent = parents.pop()
-            total += len(self._ids_within(budget, "list_accounts_for_parent", "Accounts", ParentId=parent))
-            parents += self._ids_within(budget, "list_organizational_units_for_parent", "OrganizationalUnits",
-                                        ParentId=parent)
-        return total
+    def account_name(self, account_id: str) -> Optional[str]:
+        """The account's name (DescribeAccount); None when there is no such account."""
+        try:
+            answer = self._call("DescribeAccount", lambda: self.client.describe_account(AccountId=account_id))
+        except ClientError as err:
+            if error_code(err) in TARGET_MISSING:
+                return None
+            raise self.translate(err, "DescribeAccount", target_id=account_id) from err
+        return str(answer["Account"].get("Name") or "") or None
+
+    def ou_name(self, ou_id: str) -> Optional[str]:
+        """The OU's name (DescribeOrganizationalUnit); None when there is no such OU."""
+        try:
+            answer = self._call("DescribeOrganizationalUnit",
+                                lambda: self.client.describe_organizational_unit(OrganizationalUnitId=ou_id))
+        except ClientError as err:
+            if error_code(err) in TARGET_MISSING:
+                return None
+            raise self.translate(err, "DescribeOrganizationalUnit", target_id=ou_id) from err
+        return str(answer["OrganizationalUnit"].get("Name") or "") or None
+
+    def parent_id(self, child_id: str) -> Optional[str]:
+        """The root or OU directly above an OU or account (ListParents); None when there is no such child."""
+        try:
+            answer = self._call("ListParents", lambda: self.client.list_parents(ChildId=child_id))
+        except ClientError as err:
+            if error_code(err) in TARGET_MISSING | {"ChildNotFoundException"}:
+                return None
+            raise self.translate(err, "ListParents", target_id=child_id) from err
+        parents = answer.get("Parents") or []
+        return str(parents[0]["Id"]) if parents else None
+
+    def management_account_id(self) -> Optional[str]:
+        """The organization's management account (DescribeOrganization)."""
+        try:
+            answer = self._call("DescribeOrganization", lambda: self.client.describe_organization())
+        except ClientError as err:
+            raise self.translate(err, "DescribeOrganization") from err
+        return answer["Organization"].get("MasterAccountId")
+
+    def accounts_in(self, parent_id: str) -> list[TargetSummary]:
+        """The accounts directly under a root or OU (ListAccountsForParent, every page)."""
+        return self._list("ListAccountsForParent", "list_accounts_for_parent", "Accounts", _target_summary,
+                          target_id=parent_id, ParentId=parent_id)
+
+    def count_accounts_under(self, target_id: str, budget: int = COUNT_CALL_BUDGET) -> Optional[int]:
+        """Accounts at or below a root or OU when ``budget`` requests suffice to count
+        them, else None (best effort, for a message: no retry, never raises)."""
+        calls = _CallBudget(budget)
+        try:
+            if ids.target_type(target_id) == ids.ROOT:
+                return len(self._ids_within(calls, "list_accounts", "Accounts"))
+            total, parents = 0, [target_id]
+            while parents:
+                parent = parents.pop()
+                total += len(self._ids_within(calls, "list_accounts_for_parent", "Accounts", ParentId=parent))
+                parents += self._ids_within(calls, "list_organizational_units_for_parent", "OrganizationalUnits",
+                                            ParentId=parent)
+            return total
+        except Exception:  # noqa: BLE001 - a count for a message; its absence is said as "every account"
+            return None
 
     # -- listings ----------------------------------------------------------------
 
@@ -356,68 +379,68 @@ class OrganizationsApi:
 
     # -- errors ----------------------------------------------------------------
 
-    def translate(
-        self,
-        err: ClientError,
-        operation: str,
-        *,
-        policy_id: str = "",
-        target_id: str = "",
-        policy_display: str = "",
-    ) -> errors.PolicyAttachmentError:
-        """Map an AWS error to the exception a user can act on (by code and Reason)."""
-        code = error_code(err)
-        reason = str(err.response.get("Reason", ""))
-        display = policy_display or policy_id
-        if code == "DuplicatePolicyAttachmentException":
-            return errors.AlreadyAttachedError(policy_id=policy_id, target_id=target_id)
-        if code == "PolicyNotFoundException":
-            return errors.PolicyNotFoundError(policy_id=policy_id)
-        if code in TARGET_MISSING:
-            return errors.TargetNotFoundError(target_id=target_id, target_kind=target_kind(target_id))
-        if code == "PolicyTypeNotEnabledException":
-            summary = self._quiet(lambda: self.describe_policy(policy_id))
-            root = self._quiet(self.root)
-            return errors.PolicyTypeNotEnabledError(
-                policy_id=policy_id,
-                target_id=target_id,
-                policy_type=summary.type if summary else "<policy type>",
-                root_id=root.id if root else "<root id>",
-            )
-        if code == "ConstraintViolationException" and reason == MIN_REASON:
-            summary = self._quiet(lambda: self.describe_policy(policy_id))
-            policy_type = summary.type if summary else SERVICE_CONTROL_POLICY
-            return last_policy_error(summary.display if summary else display, target_id, policy_type)
-        if code == "ConstraintViolationException" and reason == MAX_REASON:
-            return self._limit_error(policy_id, target_id)
-        if reason == NON_DETACHABLE_REASON:
-            return errors.UndetachablePolicyError(policy_id=policy_id, target_id=target_id)
-        if code in ("AccessDeniedException", "AccessDenied"):
-            return errors.AccessDeniedError(operation=operation, detail=_message(err))
-        if code == "AWSOrganizationsNotInUseException":
-            return errors.OrganizationsNotInUseError(operation=operation)
-        return errors.AwsCallError(
-            operation=operation,
-            code=code or "an unknown error",
-            message=_message(err),
-            subject=_subject(policy_id, target_id),
-        )
-
-    def _limit_error(self, policy_id: str, target_id: str) -> errors.PolicyAttachmentError:
-        summary = self._quiet(lambda: self.describe_policy(policy_id))
-        policy_type = summary.type if summary else SERVICE_CONTROL_POLICY
-        attached = self._quiet(lambda: self.policies_for_target(target_id, policy_type)) or []
-        count = max(len(attached), limits_for(policy_type).maximum) + 1
-        return limit_error(summary_display(summary, policy_id), target_id, policy_type, count,
-                           [p.display for p in attached])
-
     @staticmethod
-    def _quiet(fn: Callable[[], Any]) -> Any:
-        """Best-effort extra lookup for a better message; never masks the real error."""
-        try:
-            return fn()
-        except Exception:  # noqa: BLE001 - only enriches a message being built
-            return None
+    def translate(err: ClientError, operation: str, *, policy_id: str = "", target_id: str = "",
+                  policy: str = "", policy_type: str = "") -> errors.PolicyAttachmentError:
+        """The exception a user can act on for AWS's answer: :func:`translate`."""
+        return translate(err, operation, policy_id=policy_id, target_id=target_id, policy=policy,
+                         policy_type=policy_type)
+
+
+def translate(err: ClientError, operation: str, *, policy_id: str = "", target_id: str = "",
+              policy: str = "", policy_type: str = "") -> errors.PolicyAttachmentError:
+    """Map an AWS error to the exception a user can act on, by its code and
+    ``Reason`` (never its message text). Pure: the error's fields are what the
+    caller knows (``policy``: how to name the policy, ``policy_type`` when
+    known); a caller that can learn more adds it (``with_fields``)."""
+    code = error_code(err)
+    reason = str(err.response.get("Reason", ""))
+    named = policy or policy_id
+    label = policy_type_label(policy_type) if policy_type else None
+    make = _BY_REASON.get((code, reason)) or _BY_REASON.get(("", reason)) or _BY_CODE.get(code)
+    if make is None:
+        return errors.AwsCallError(operation=operation, code=code or "an unknown error", message=_message(err),
+                                   subject=_subject(policy_id, target_id))
+    return make(_Answer(operation, policy_id, target_id, named, policy_type or None, label, _message(err)))
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """What a translation knows: the call and the caller's IDs and names."""
+
+    operation: str
+    policy_id: str
+    target_id: str
+    policy: str
+    policy_type: Optional[str]
+    type_label: Optional[str]
+    message: str
+
+
+_BY_CODE: dict[str, Callable[[_Answer], errors.PolicyAttachmentError]] = {
+    "DuplicatePolicyAttachmentException": lambda a: errors.AlreadyAttachedError(
+        policy_id=a.policy_id, target_id=a.target_id, policy=a.policy),
+    "PolicyNotFoundException": lambda a: errors.PolicyNotFoundError(policy_id=a.policy_id),
+    **{code: (lambda a: errors.TargetNotFoundError(target_id=a.target_id, target_kind=target_kind(a.target_id)))
+       for code in ("TargetNotFoundException", "OrganizationalUnitNotFoundException", "AccountNotFoundException",
+                    "ParentNotFoundException", "ChildNotFoundException")},
+    "PolicyTypeNotEnabledException": lambda a: errors.PolicyTypeNotEnabledError(
+        policy_id=a.policy_id, target_id=a.target_id, policy_type=a.policy_type),
+    "AccessDeniedException": lambda a: errors.AccessDeniedError(operation=a.operation, detail=a.message),
+    "AccessDenied": lambda a: errors.AccessDeniedError(operation=a.operation, detail=a.message),
+    "AWSOrganizationsNotInUseException": lambda a: errors.OrganizationsNotInUseError(operation=a.operation),
+}
+
+#: (code, Reason) -> error; code "" matches any code with that Reason.
+_BY_REASON: dict[tuple[str, str], Callable[[_Answer], errors.PolicyAttachmentError]] = {
+    ("ConstraintViolationException", MIN_REASON): lambda a: errors.LastPolicyError(
+        policy=a.policy, target=a.target_id, target_id=a.target_id, type_label=a.type_label or "policy of its type",
+        minimum=1),
+    ("ConstraintViolationException", MAX_REASON): lambda a: errors.AwsLimitExceededError(
+        policy=a.policy, target=a.target_id, policy_type=a.policy_type, type_label=a.type_label),
+    ("", NON_DETACHABLE_REASON): lambda a: errors.UndetachablePolicyError(
+        policy_id=a.policy_id, target_id=a.target_id),
+}
 
 
 def _summary(item: dict[str, Any], content: Optional[str] = None) -> PolicySummary:
@@ -452,11 +475,3 @@ def _subject(policy_id: str, target_id: str) -> str:
 
 def _message(err: ClientError) -> str:
     return str(err.response.get("Error", {}).get("Message", "")) or str(err)
-
-
-def target_kind(target_id: str) -> str:
-    """"root", "organizational unit" or "account" for messages ("target" if malformed)."""
-    kind = ids.target_type(target_id)
-    return {ids.ROOT: "root", ids.ORGANIZATIONAL_UNIT: "organizational unit", ids.ACCOUNT: "account"}.get(
-        kind or "", "target"
-    )

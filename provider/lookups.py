@@ -12,15 +12,25 @@ Never use these answers to decide a detach at apply time: the provider's
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable, Hashable
 from typing import Any, Optional
 
+from . import ids
 from .aws import OrganizationsApi, PolicySummary, RootSummary
+from .names import ROOT_NAME, ou_path, policy_display, target_display
+from .refusals import TargetFacts
+from .rules import Documents
+
+#: How deep OUs nest at most in AWS (root, then 5 levels): a path walk never goes further.
+MAX_OU_DEPTH = 5
 
 
 class Lookups:
-    """Memoized DescribePolicy, ListRoots and ListPoliciesForTarget."""
+    """Memoized DescribePolicy, ListRoots and ListPoliciesForTarget, and the
+    names and counts messages use (best effort: a name that cannot be learnt is
+    left out, never an error)."""
 
     def __init__(self, api: OrganizationsApi) -> None:
         self.api = api
@@ -56,3 +66,75 @@ class Lookups:
             with self._lock:
                 self._values[key] = value
             return value
+
+    # -- for decisions -------------------------------------------------------------
+
+    def documents(self) -> Documents:
+        """Policy documents by ID, for :mod:`provider.rules` (None: gone)."""
+        def content(policy_id: str) -> Optional[str]:
+            summary = self.policy(policy_id)
+            return summary.content if summary else None
+
+        return content
+
+    # -- for messages (never raise) --------------------------------------------------
+
+    def policy_display(self, policy_id: str) -> str:
+        """"Name (p-id)" when the policy can be described, else the ID."""
+        try:
+            summary = self.policy(policy_id)
+        except Exception:  # noqa: BLE001 - a name for a message
+            return policy_id
+        return summary.display if summary else policy_id
+
+    def target_name(self, target_id: str) -> Optional[str]:
+        """``Root``, the OU's path from the root (``Root/Workloads/Prod``), or the
+        account's name; None when it cannot be learnt. An OU's path costs one
+        ListParents and one DescribeOrganizationalUnit per level, once per run."""
+        kind = ids.target_type(target_id)
+        try:
+            if kind == ids.ROOT:
+                return ROOT_NAME
+            if kind == ids.ACCOUNT:
+                return self._once(("account name", target_id), lambda: self.api.account_name(target_id))
+            if kind == ids.ORGANIZATIONAL_UNIT:
+                return self._once(("ou path", target_id), lambda: self._ou_path(target_id))
+        except Exception:  # noqa: BLE001 - a name for a message
+            return None
+        return None
+
+    def _ou_path(self, ou_id: str) -> Optional[str]:
+        names: list[str] = []
+        current: Optional[str] = ou_id
+        for _ in range(MAX_OU_DEPTH + 1):
+            if current is None or ids.target_type(current) != ids.ORGANIZATIONAL_UNIT:
+                break
+            name: Optional[str] = self._once(("ou name", current), functools.partial(self.api.ou_name, current))
+            if name is None:
+                return None
+            names.insert(0, name)
+            current = self._once(("parent", current), functools.partial(self.api.parent_id, current))
+        return ou_path(names) if current is not None and ids.target_type(current) == ids.ROOT else None
+
+    def target_display(self, target_id: str) -> str:
+        """The target as messages name it: its path or account name, and its ID."""
+        return target_display(target_id, self.target_name(target_id))
+
+    def target_facts(self, target_id: str) -> TargetFacts:
+        """What a lockout refusal says about a target: its name, the accounts its SCPs
+        govern (when a few calls can count them), the management account."""
+        def management() -> Optional[str]:
+            try:
+                return self._once(("management",), self.api.management_account_id)
+            except Exception:  # noqa: BLE001 - without it the refusal stands
+                return None
+
+        accounts = 1 if ids.target_type(target_id) == ids.ACCOUNT else self.api.count_accounts_under(target_id)
+        return TargetFacts(display=self.target_display(target_id), accounts=accounts,
+                           management_account_id=management())
+
+
+def summary_display(summary: Optional[PolicySummary], policy_id: str) -> str:
+    """How messages name ``policy_id``: its summary's display, or the bare ID
+    when it could not be described (gone, or the lookup failed)."""
+    return summary.display if summary else policy_display(policy_id, None)

@@ -11,7 +11,9 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from provider import errors
-from provider.aws import OrganizationsApi, PolicySummary, TargetSummary
+from provider.aws import OrganizationsApi, PolicySummary, TargetSummary, translate
+from provider.lookups import Lookups
+from provider.refusals import TargetFacts
 from provider.retry import RetryPolicy
 
 SCP = "SERVICE_CONTROL_POLICY"
@@ -22,14 +24,16 @@ def api(endpoint, org):
     return OrganizationsApi(retry=RetryPolicy(sleep=lambda _: None))
 
 
-def test_detach_race_on_the_last_scp_maps_to_the_same_refusal(api, org):
+def test_detach_race_on_the_last_scp_maps_to_the_same_refusal(api, org, calls):
     """Two parallel deletes can both pass the pre-check; AWS then refuses the
-    second with MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED."""
+    second with MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED. The mapping makes no
+    call of its own: it names what the caller knows."""
     target = org["accounts"]["sandbox-1"]
     with pytest.raises(errors.LastPolicyError) as err:
-        api.detach_policy("p-FullAWSAccess", target)
-    assert err.value.kwargs == {"policy": "FullAWSAccess (p-FullAWSAccess)", "target_id": target,
+        api.detach_policy("p-FullAWSAccess", target, policy="FullAWSAccess (p-FullAWSAccess)", policy_type=SCP)
+    assert err.value.kwargs == {"policy": "FullAWSAccess (p-FullAWSAccess)", "target": target, "target_id": target,
                                 "type_label": "service control policy (SCP)", "minimum": 1}
+    assert calls() == {"DetachPolicy": 1}
     cause = err.value.__cause__
     assert type(cause) is api.client.exceptions.ConstraintViolationException
     assert cause.response["Reason"] == "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"
@@ -39,7 +43,7 @@ def test_detach_of_rcp_full_aws_access_maps_to_undetachable(api, org):
     target = org["accounts"]["prod-app"]
     with pytest.raises(errors.UndetachablePolicyError) as err:
         api.detach_policy("p-RCPFullAWSAccess", target)
-    assert err.value.kwargs == {"policy_id": "p-RCPFullAWSAccess", "target_id": target}
+    assert err.value.kwargs == {"policy_id": "p-RCPFullAWSAccess", "target_id": target, "target": target}
     assert type(err.value.__cause__) is api.client.exceptions.InvalidInputException
 
 
@@ -55,7 +59,8 @@ def test_detach_of_something_already_gone_returns_false(api, org, policy, target
 def test_duplicate_attach_maps_to_already_attached_with_import_hint(api, org):
     with pytest.raises(errors.AlreadyAttachedError) as err:
         api.attach_policy("p-FullAWSAccess", org["root"])
-    assert err.value.kwargs == {"policy_id": "p-FullAWSAccess", "target_id": org["root"]}
+    assert err.value.kwargs == {"policy_id": "p-FullAWSAccess", "target_id": org["root"], "policy": "p-FullAWSAccess",
+                                "target": org["root"]}
     assert f'import_="{org["root"]}:p-FullAWSAccess"' in str(err.value)
     assert type(err.value.__cause__) is api.client.exceptions.DuplicatePolicyAttachmentException
 
@@ -105,7 +110,7 @@ def test_an_unreachable_endpoint_is_a_connection_error_naming_what_to_check(monk
 
 @pytest.mark.parametrize("code, cls, words", [
     ("AccessDeniedException", errors.AccessDeniedError, ["AttachPolicy", "management account"]),
-    ("AWSOrganizationsNotInUseException", errors.OrganizationsNotInUseError, ["not a member of an AWS organization"]),
+    ("AWSOrganizationsNotInUseException", errors.OrganizationsNotInUseError, ["not in an AWS organization"]),
     ("UnsupportedAPIEndpointException", errors.AwsCallError,
      ["AttachPolicy on policy p-12345678 and target r-ab12", "UnsupportedAPIEndpointException"]),
 ])
@@ -162,28 +167,87 @@ def test_describe_policy_carries_the_document(api, org):
     assert '"Effect": "Deny"' in summary.content and summary.name == "DenyRootUser"
 
 
-# (target, call budget, name, accounts counted, List* calls made)
-TARGET_FACTS = [
-    (lambda org: org["accounts"]["sandbox-1"], 10, "sandbox-1", 1, {}),
+@pytest.mark.parametrize("target, count, listed", [
     # prod-app and dev-app, in the child OUs Prod and Dev: two listings per OU
-    (lambda org: org["ous"]["Root/Workloads"], 10, "Workloads", 2,
-     {"ListAccountsForParent": 3, "ListOrganizationalUnitsForParent": 3}),
-    # too many calls to count: unknown, and the fourth call is never made
-    (lambda org: org["ous"]["Root/Workloads"], 3, "Workloads", None,
-     {"ListAccountsForParent": 2, "ListOrganizationalUnitsForParent": 1}),
-    (lambda org: org["root"], 10, "Root", 5, {"ListAccounts": 1}),
-    # no such OU: nothing learnt, nothing raised
-    (lambda org: "ou-zzzz-zzzzzzzz", 10, None, None, {"ListAccountsForParent": 1}),
+    (lambda org: org["ous"]["Root/Workloads"], 2, {"ListAccountsForParent": 3, "ListOrganizationalUnitsForParent": 3}),
+    (lambda org: org["root"], 5, {"ListAccounts": 1}),
+    (lambda org: "ou-zzzz-zzzzzzzz", None, {"ListAccountsForParent": 1}),  # no such OU: nothing learnt or raised
+])
+def test_count_accounts_under_a_target(api, org, calls, target, count, listed):
+    assert api.count_accounts_under(target(org)) == count
+    assert calls() == listed
+
+
+def test_count_accounts_stops_at_its_budget(api, org, calls):
+    """Too many calls to count: unknown, and the fourth call is never made."""
+    assert api.count_accounts_under(org["ous"]["Root/Workloads"], budget=3) is None
+    assert calls() == {"ListAccountsForParent": 2, "ListOrganizationalUnitsForParent": 1}
+
+
+def test_names_of_accounts_ous_and_parents(api, org, calls):
+    assert api.account_name(org["accounts"]["sandbox-1"]) == "sandbox-1"
+    assert api.ou_name(org["ous"]["Root/Workloads/Prod"]) == "Prod"
+    assert api.parent_id(org["ous"]["Root/Workloads/Prod"]) == org["ous"]["Root/Workloads"]
+    assert api.parent_id(org["accounts"]["prod-app"]) == org["ous"]["Root/Workloads/Prod"]
+    assert api.management_account_id() == org["management_account"]
+    assert sorted(a.name for a in api.accounts_in(org["ous"]["Root/Workloads/Prod"])) == ["prod-app"]
+    assert (api.account_name("999999999999"), api.ou_name("ou-zzzz-zzzzzzzz")) == (None, None)  # gone: None
+    assert calls() == {"DescribeAccount": 2, "DescribeOrganizationalUnit": 2, "ListParents": 2,
+                       "DescribeOrganization": 1, "ListAccountsForParent": 1}
+
+
+@pytest.mark.parametrize("target, display, calls_made", [
+    (lambda org: org["root"], lambda org: f"Root ({org['root']})", {}),
+    (lambda org: org["accounts"]["sandbox-1"], lambda org: f"account sandbox-1 ({org['accounts']['sandbox-1']})",
+     {"DescribeAccount": 1}),
+    # a path: one name and one parent per level, once per run
+    (lambda org: org["ous"]["Root/Workloads/Prod"],
+     lambda org: f"Root/Workloads/Prod ({org['ous']['Root/Workloads/Prod']})",
+     {"DescribeOrganizationalUnit": 2, "ListParents": 2}),
+    (lambda org: "ou-zzzz-zzzzzzzz", lambda org: "ou-zzzz-zzzzzzzz", {"DescribeOrganizationalUnit": 1}),  # gone: the ID
+])
+def test_lookups_name_a_target_by_path_or_account_name(api, org, calls, target, display, calls_made):
+    lookups = Lookups(api)
+    assert lookups.target_display(target(org)) == display(org)
+    assert lookups.target_display(target(org)) == display(org)  # asked again: cached
+    assert calls() == calls_made
+
+
+def test_lookups_target_facts_for_a_lockout_message(api, org):
+    facts = Lookups(api).target_facts(org["ous"]["Root/Workloads"])
+    assert facts == TargetFacts(display=f"Root/Workloads ({org['ous']['Root/Workloads']})", accounts=2,
+                                management_account_id=org["management_account"])
+
+
+# (AWS's answer, what the caller knows, the class and fields a user acts on); no call is made
+TRANSLATIONS = [
+    (("ConstraintViolationException", "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"), {"policy_type": SCP},
+     errors.LastPolicyError, {"type_label": "service control policy (SCP)", "minimum": 1}),
+    (("ConstraintViolationException", "MIN_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"), {},
+     errors.LastPolicyError, {"type_label": "policy of its type"}),
+    (("ConstraintViolationException", "MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED"), {"policy_type": SCP},
+     errors.AwsLimitExceededError, {"policy_type": SCP}),
+    (("ConstraintViolationException", "POLICY_NUMBER_LIMIT_EXCEEDED"), {}, errors.AwsCallError,
+     {"code": "ConstraintViolationException"}),  # another reason of the same code: no specific advice
+    (("InvalidInputException", "NON_DETACHABLE_POLICY"), {}, errors.UndetachablePolicyError, {}),
+    (("InvalidInputException", "INVALID_PATTERN_TARGET_ID"), {}, errors.AwsCallError, {}),
+    (("DuplicatePolicyAttachmentException", ""), {}, errors.AlreadyAttachedError, {}),
+    (("PolicyTypeNotEnabledException", ""), {"policy_type": "TAG_POLICY"}, errors.PolicyTypeNotEnabledError,
+     {"policy_type": "TAG_POLICY", "root_id": "<root ID>"}),
+    (("AccountNotFoundException", ""), {}, errors.TargetNotFoundError, {"target_kind": "root"}),
+    (("AccessDenied", ""), {}, errors.AccessDeniedError, {"detail": "m"}),
 ]
 
 
-@pytest.mark.parametrize("target, budget, name, accounts, listed", TARGET_FACTS)
-def test_target_facts_for_a_refusal_message(api, org, calls, monkeypatch, target, budget, name, accounts, listed):
-    monkeypatch.setattr("provider.aws.COUNT_CALL_BUDGET", budget)
-    facts = api.target_facts(target(org))
-    assert (facts.name, facts.accounts) == (name, accounts)
-    assert facts.management_account_id == org["management_account"]
-    assert {op: n for op, n in calls().items() if op.startswith("List")} == listed
+@pytest.mark.parametrize("answer, known, cls, fields", TRANSLATIONS)
+def test_translate_is_a_table_of_codes_and_reasons(answer, known, cls, fields):
+    from botocore.exceptions import ClientError
+
+    code, reason = answer
+    err = ClientError({"Error": {"Code": code, "Message": "m"}, **({"Reason": reason} if reason else {})}, "X")
+    translated = translate(err, "DetachPolicy", policy_id="p-12345678", target_id="r-ab12", **known)
+    assert type(translated) is cls
+    assert fields.items() <= translated.kwargs.items()
 
 
 def add_ous(orgs_client: Any, parent_id: str, count: int) -> list[str]:
@@ -201,18 +265,15 @@ def add_accounts(orgs_client: Any, parent_id: str, root_id: str, count: int) -> 
     return found
 
 
-@pytest.mark.parametrize("budget, accounts, listed", [
-    (10, 21, {"ListAccountsForParent": 2, "ListOrganizationalUnitsForParent": 1}),
-    (2, None, {"ListAccountsForParent": 2}),  # both pages spend the budget: no third call
-], ids=["within budget", "budget spent on the pages"])
-def test_target_facts_counts_every_page_within_its_budget(api, org, orgs_client, endpoint, calls, monkeypatch,
-                                                          budget, accounts, listed):
+def test_count_accounts_counts_every_page_within_its_budget(api, org, orgs_client, endpoint, calls):
     team = add_ous(orgs_client, org["ous"]["Root/Sandbox"], 1)[0]
     add_accounts(orgs_client, team, org["root"], 21)  # the endpoint pages ListAccountsForParent by 20
-    monkeypatch.setattr("provider.aws.COUNT_CALL_BUDGET", budget)
     endpoint.control.reset_calls()
-    assert api.target_facts(team).accounts == accounts
-    assert {op: n for op, n in calls().items() if op.startswith("List")} == listed
+    assert api.count_accounts_under(team) == 21
+    assert calls() == {"ListAccountsForParent": 2, "ListOrganizationalUnitsForParent": 1}
+    endpoint.control.reset_calls()
+    assert api.count_accounts_under(team, budget=2) is None  # both pages spend the budget: no third call
+    assert calls() == {"ListAccountsForParent": 2}
 
 
 # -- listings ----------------------------------------------------------------------------
