@@ -2,12 +2,10 @@
 functions, called as the provider's ``check`` and :mod:`provider.guard` call them,
 with no AWS and no event loop.
 
-The workload: ``declared`` attachments approved for creation (each one checked
-with ``policies_after`` + ``attach_exceeds_maximum``, as the provider's
-``check`` does), then ``deletions`` detaches (each checked with
-``policies_after`` + ``detach_verdict``, as
-``guard_before_delete`` does), against targets that already carry
-FullAWSAccess.
+The workload: ``declared`` attachments approved for creation (each one a
+``TargetState`` judged by ``judge_attach``, as the provider's ``check`` does),
+then ``deletions`` detaches (each judged by ``judge_detach``, as the guard's
+``before_delete`` does), against targets that already carry FullAWSAccess.
 """
 
 from __future__ import annotations
@@ -16,10 +14,11 @@ import time
 from collections import defaultdict
 
 from provider import rules
+from provider.limits import DEFAULT as AWS_LIMITS
 
 from .org import FULL_AWS_ACCESS, SCP
 
-#: Custom SCPs per target: with FullAWSAccess, the most AWS allows.
+#: Custom SCPs per target (FullAWSAccess takes one more slot).
 PER_TARGET = 4
 
 
@@ -35,22 +34,22 @@ def _decide(declared: int, deletions: int) -> float:
     targets = [f"{n:012d}" for n in range(-(-declared // PER_TARGET))]
     creates = [(targets[n // PER_TARGET], f"p-custom{n % PER_TARGET:04d}") for n in range(declared)]
     removes = creates[:deletions]
-    attached = {target: (FULL_AWS_ACCESS,) for target in targets}
+    attached = {target: frozenset({FULL_AWS_ACCESS}) for target in targets}
     attaches: dict[tuple[str, str], set[str]] = defaultdict(set)
     detaches: dict[tuple[str, str], set[str]] = defaultdict(set)
     refused = 0
     started = time.process_time()
     for target, policy in creates:
         key = (target, SCP)
-        after = rules.policies_after(attached[target], attaches[key] | {policy}, detaches[key])
-        if rules.attach_exceeds_maximum(SCP, after):
+        state = rules.TargetState(SCP, attached[target], frozenset(attaches[key]), frozenset(detaches[key]))
+        if rules.judge_attach(state, policy, AWS_LIMITS) is not None:
             refused += 1
         else:
             attaches[key].add(policy)
     for target, policy in removes:
         key = (target, SCP)
-        remaining = rules.policies_after(attached[target], attaches[key], detaches[key] | {policy})
-        if rules.detach_verdict(SCP, remaining) is rules.Detach.TOO_FEW:
+        state = rules.TargetState(SCP, attached[target], frozenset(attaches[key]), frozenset(detaches[key]))
+        if not rules.judge_detach(state, policy, AWS_LIMITS).allowed:
             refused += 1
         else:
             detaches[key].add(policy)

@@ -26,8 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from harness.hooks import delete_args
-from provider import errors, guard
-from provider.aws import OrganizationsApi
+from provider import OrganizationsApi, errors, guard
 
 from .calls import props, started_server
 from .org import FULL_AWS_ACCESS, SCP, OrgShape, all_targets, custom_attachments, serving
@@ -63,8 +62,8 @@ def spread(by_target: dict[str, list[str]], removed: int, targets: int) -> list[
     return pairs
 
 
-async def _run_hooks(pairs: Iterable[tuple[str, str]]) -> list[BaseException | None]:
-    return await asyncio.gather(*(guard.guard_before_delete(delete_args(p, t)) for t, p in pairs),
+async def _run_hooks(run: guard.Guard, pairs: Iterable[tuple[str, str]]) -> list[BaseException | None]:
+    return await asyncio.gather(*(run.before_delete(delete_args(p, t)) for t, p in pairs),
                                 return_exceptions=True)
 
 
@@ -81,14 +80,14 @@ def guard_preview(endpoint: Any, by_target: dict[str, list[str]], pairs: list[tu
     ``calls`` counts the calls that decide (ListPoliciesForTarget, DescribePolicy);
     ``message_calls`` those made only to describe a refused target.
     """
-    guard.reset_ledger(OrganizationsApi())
+    run = guard.start_run()
     removed = set(pairs)
     for target, policies in by_target.items():
         for policy in policies:
             if (target, policy) not in removed:
-                guard.record_declared("attachment", target, policy, f"{target}/{policy}")
+                run.record_declared("attachment", target, policy, f"{target}/{policy}")
     endpoint.control.reset_calls()
-    outcomes = asyncio.run(_run_hooks(pairs))
+    outcomes = asyncio.run(_run_hooks(run, pairs))
     calls = {op: n for op, n in endpoint.control.calls().items() if n}
     unexpected = [o for o in outcomes if o is not None and not isinstance(o, REFUSALS)]
     if unexpected:

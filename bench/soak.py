@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Optional
 
 from harness.provider_server import ProviderError, ProviderServer
-from provider.rules import limits_for
+from provider.limits import DEFAULT as AWS_NUMBERS
 
 from .calls import FAST_RETRY, props
 
@@ -76,6 +76,14 @@ def snapshot(orgs: Any, targets: list[str], types: list[str]) -> set[Pair]:
             for p in page["Policies"]}
 
 
+def _maximum(policy_type: str) -> int:
+    """AWS's per-target maximum of one of the soak's types (each has one)."""
+    maximum = AWS_NUMBERS.of(policy_type).maximum
+    if maximum is None:
+        raise ValueError(f"{policy_type} has no published maximum: the soak cannot plan its slots")
+    return maximum
+
+
 def plan(orgs: Any, targets: list[str], count: int, prefix: str = "soak") -> list[Pair]:
     """Create the soak's policies and return ``count`` new (target, policy) pairs
     that keep every target within AWS's limits. ValueError when the targets
@@ -85,7 +93,7 @@ def plan(orgs: Any, targets: list[str], count: int, prefix: str = "soak") -> lis
                                     Content=json.dumps(_CONTENT[t]))["Policy"]["PolicySummary"]["Id"]
                  for n in range(POOL[t])] for t in types}
     paginator = orgs.get_paginator("list_policies_for_target")
-    room = {(target, t): limits_for(t).maximum - sum(
+    room = {(target, t): _maximum(t) - sum(
         len(page["Policies"]) for page in paginator.paginate(TargetId=target, Filter=t))
         for target in targets for t in types}
     pairs: list[Pair] = []

@@ -19,6 +19,8 @@ Two keys, in the ``org-policies`` namespace::
         policies: [AllowListCore]
         exclusive_types: [SERVICE_CONTROL_POLICY]   # optional, the default
         skip_destroy: false           # optional: true leaves the set as it is when removed
+    org-policies:limits:              # optional: AWS's numbers as this stack assumes them
+      SERVICE_CONTROL_POLICY: {maximum: 10, documentCharacters: 10240}
 
 How a reference is read (decided here, from the text alone):
 
@@ -39,14 +41,14 @@ from __future__ import annotations
 
 import difflib
 import enum
-import functools
 import posixpath
 import re
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, NoReturn, Optional
 
-from provider import ids, rules
+import provider
+from provider import ids
 
 from .errors import ConfigError
 
@@ -55,20 +57,22 @@ POLICIES = "policies"
 ATTACHMENTS = "attachments"
 ALLOW_EMPTY = "allowEmpty"
 MAX_REMOVALS = "maxRemovals"
+LIMITS = "limits"
 POLICIES_KEY = f"{NAMESPACE}:{POLICIES}"
 ATTACHMENTS_KEY = f"{NAMESPACE}:{ATTACHMENTS}"
 ALLOW_EMPTY_KEY = f"{NAMESPACE}:{ALLOW_EMPTY}"
 MAX_REMOVALS_KEY = f"{NAMESPACE}:{MAX_REMOVALS}"
+LIMITS_KEY = provider.CONFIG_KEY
 #: Every key of the namespace this program reads.
-KNOWN_KEYS = (POLICIES, ATTACHMENTS, ALLOW_EMPTY, MAX_REMOVALS)
+KNOWN_KEYS = (POLICIES, ATTACHMENTS, ALLOW_EMPTY, MAX_REMOVALS, LIMITS)
 #: Namespaces whose near-misses are typos: the program's and the provider's retry settings.
-OWN_NAMESPACES = (NAMESPACE, "policyAttachment")
+OWN_NAMESPACES = (NAMESPACE, "policyAttachment")  # the second: the provider's retry settings
 
 #: How many attachments one update may remove from the program before the guard
 #: refuses (``org-policies:maxRemovals`` changes it; see README "Removing attachments").
 DEFAULT_MAX_REMOVALS = 5
 
-DEFAULT_POLICY_TYPE = rules.SERVICE_CONTROL_POLICY
+DEFAULT_POLICY_TYPE = provider.SERVICE_CONTROL_POLICY
 ROOT_NAME = "Root"
 OU_SEPARATOR = "/"
 
@@ -166,6 +170,7 @@ class ProgramConfig:
     attachments: tuple[TargetEntry, ...] = ()
     allow_empty: bool = False  # org-policies:allowEmpty: an empty attachments map is meant
     max_removals: int = DEFAULT_MAX_REMOVALS
+    limits: provider.Limits = provider.Limits()  # org-policies:limits: AWS's numbers as this stack assumes them
 
     def policy(self, name: str) -> PolicySpec:
         """The stack policy called ``name`` (KeyError if none)."""
@@ -175,14 +180,10 @@ class ProgramConfig:
         raise KeyError(name)
 
 
-@functools.lru_cache(maxsize=1)
 def known_policy_types() -> frozenset[str]:
     """Policy types from the installed botocore's Organizations model: new types
     arrive with botocore updates, so nothing here is hard-coded."""
-    import botocore.session  # local data only: no AWS call
-
-    model = botocore.session.get_session().get_service_model("organizations")
-    return frozenset(model.shape_for("PolicyType").enum)
+    return provider.policy_types()
 
 
 def parse_config(
@@ -191,11 +192,13 @@ def parse_config(
     *,
     allow_empty: Any = None,
     max_removals: Any = None,
+    limits: Any = None,
     policy_types: Optional[Collection[str]] = None,
 ) -> ProgramConfig:
     """Check the raw values of ``org-policies:policies``,
-    ``org-policies:attachments``, ``org-policies:allowEmpty`` and
-    ``org-policies:maxRemovals`` (``None`` when unset) and return them typed.
+    ``org-policies:attachments``, ``org-policies:allowEmpty``,
+    ``org-policies:maxRemovals`` and ``org-policies:limits`` (``None`` when
+    unset) and return them typed.
 
     ``attachments`` is required, and an empty mapping only with ``allow_empty``
     true: a stack that declares nothing detaches everything it attached, so
@@ -206,10 +209,11 @@ def parse_config(
     allowed = _parse_flag(ALLOW_EMPTY_KEY, allow_empty)
     limit = _parse_count(MAX_REMOVALS_KEY, max_removals, DEFAULT_MAX_REMOVALS)
     types = frozenset(policy_types or known_policy_types())
+    assumed = _parse_limits(limits, types)
     specs = _parse_policies(policies, types)
     stack_names = frozenset(spec.name for spec in specs)
     return ProgramConfig(policies=specs, attachments=_parse_attachments(attachments, stack_names, allowed, types),
-                         allow_empty=allowed, max_removals=limit)
+                         allow_empty=allowed, max_removals=limit, limits=assumed)
 
 
 def check_keys(keys: Iterable[str]) -> None:
@@ -258,6 +262,16 @@ def _parse_count(key: str, raw: Any, default: int) -> int:
         _fail(key, f"must be a whole number, 0 or more, not {raw!r}",
               f"Write e.g. {key}: 20 (the default is {default})")
     return raw
+
+
+def _parse_limits(raw: Any, policy_types: frozenset[str]) -> provider.Limits:
+    """``org-policies:limits``: AWS's numbers as this stack assumes them, per type."""
+    try:
+        return provider.limits_from_config(raw, policy_types)
+    except provider.LimitsConfigError as err:
+        _fail(LIMITS_KEY, str(err).removeprefix(f"{LIMITS_KEY}").lstrip(".: ") or str(err),
+              f"Write e.g. {LIMITS_KEY}: {{SERVICE_CONTROL_POLICY: {{maximum: 10, documentCharacters: 10240}}}}, "
+              "or remove the key to use AWS's numbers (README: AWS's limits)")
 
 
 # -- policies ----------------------------------------------------------------------
@@ -482,7 +496,8 @@ def _kind_of(value: Any) -> str:
 
 # -- the provider's retry settings -----------------------------------------------------
 
-#: ``policyAttachment:*`` keys (read by provider.retry.retry_from_config) and what each accepts.
+RETRY_NAMESPACE = "policyAttachment"
+#: ``policyAttachment:*`` keys (read by provider.stack_settings) and what each accepts.
 RETRY_SETTINGS = {
     "maxAttempts": "a whole number from 1 to 50 (default 7)",
     "baseDelay": "a number of seconds greater than 0, e.g. 2 or 0.5 (default 2)",
@@ -499,12 +514,10 @@ def check_retry_settings(get: Callable[[str], Any]) -> None:
     """Refuse a bad ``policyAttachment:*`` retry setting once, at program start,
     naming the key and what it accepts (the provider would otherwise fail each
     resource with a traceback). The provider's own reader decides what is valid."""
-    from provider.retry import CONFIG_NAMESPACE, retry_from_config
-
     for name, accepted in RETRY_SETTINGS.items():
-        key = f"{CONFIG_NAMESPACE}:{name}"
+        key = f"{RETRY_NAMESPACE}:{name}"
         try:
-            retry_from_config(_only(key, get))
+            provider.stack_settings(_only(key, get))
         except ValueError:
             _fail(key, f"must be {accepted}, not {get(key)!r}",
                   f"Fix it (pulumi config set {key} <value>) or remove it to use the default")

@@ -12,7 +12,7 @@ from typing import Any, cast
 
 import pulumi
 
-from provider import ExclusivePolicies, PolicyAttachment, guard
+from provider import ExclusivePolicies, PolicyAttachment, expect_new_policy
 
 from .config import PolicySpec
 from .plan import PlannedAttachment, PlannedExclusive, summary
@@ -73,7 +73,7 @@ def expect_new_policies(specs: Sequence[PolicySpec], documents: Mapping[str, str
     for attachment in plan:
         if attachment.stack_policy:
             spec = by_name[attachment.stack_policy]
-            guard.expect_new_policy(attachment.resource_name, name=spec.name, policy_type=spec.type,
+            expect_new_policy(attachment.resource_name, name=spec.name, policy_type=spec.type,
                                     content=documents[spec.name])
 
 

@@ -25,9 +25,7 @@ import difflib
 from collections.abc import Callable, Iterable
 from typing import TypeVar, assert_never
 
-from provider import errors as provider_errors
-from provider import ids
-from provider.aws import OrganizationsApi, PolicySummary, RootSummary, TargetSummary
+from provider import OrganizationsApi, PolicyAttachmentError, PolicySummary, RootSummary, TargetSummary, ids
 
 from .config import OU_SEPARATOR, ROOT_NAME, PolicyKind, PolicyRef, TargetKind, TargetRef
 from .errors import AmbiguousNameError, NameNotFoundError, OrganizationLookupError, PolicyTypeNotEnabledError
@@ -205,7 +203,7 @@ class Directory:
         connection failures included) become OrganizationLookupError naming ``what``."""
         try:
             return fn()
-        except provider_errors.PolicyAttachmentError as err:
+        except PolicyAttachmentError as err:
             raise OrganizationLookupError(what=what, reason=str(err)) from err
 
 

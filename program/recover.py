@@ -36,17 +36,17 @@ from typing import Any, Optional, cast
 
 from pulumi import automation as auto
 
-from provider import ids
-from provider.aws import OrganizationsApi, PolicySummary
-from provider.errors import PolicyAttachmentError
-from provider.resource import attachment_outputs
-from provider.settings import stack_settings
+from provider import (
+    OrganizationsApi,
+    PolicyAttachmentError,
+    PolicySummary,
+    attachment_outputs,
+    ids,
+    schema,
+    stack_settings,
+)
 
 from .stack import PROJECT_DIR
-
-#: The type token the engine records for a PolicyAttachment.
-ATTACHMENT_TYPE = "pulumi-python:dynamic/organizations:PolicyAttachment"
-_PROVIDER_KEY = "__provider"
 
 
 @dataclass
@@ -90,7 +90,7 @@ def recover(stack: auto.Stack, api: Optional[OrganizationsApi] = None) -> Recove
     if not pending:
         return result
     result.left = [f"{op.get('type')} {_name(op)}" for op in pending
-                   if op.get("resource", {}).get("type") != ATTACHMENT_TYPE]
+                   if op.get("resource", {}).get("type") != schema.ATTACHMENT_TYPE]
     if result.left:
         return result  # importing would drop them: the user resolves them first
     api = api or _api(stack)
@@ -169,8 +169,8 @@ def _as_created(resource: dict[str, Any], policy: PolicySummary) -> dict[str, An
     target_id, policy_id = _pair(resource)
     inputs = dict(resource.get("inputs") or {})
     outputs = attachment_outputs(policy_id, target_id, bool(inputs.get("skip_destroy", False)), policy)
-    if _PROVIDER_KEY in inputs:
-        outputs[_PROVIDER_KEY] = inputs[_PROVIDER_KEY]
+    if schema.PROVIDER_KEY in inputs:
+        outputs[schema.PROVIDER_KEY] = inputs[schema.PROVIDER_KEY]
     return {**resource, "id": ids.attachment_id(target_id, policy_id), "outputs": outputs}
 
 

@@ -22,12 +22,13 @@ engine still records the new inputs for the next run.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Mapping
 from typing import Any, Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ResourceProvider, UpdateResult
+
+from provider import pickler_restored
 
 from .config import ALLOW_EMPTY_KEY, ATTACHMENTS_KEY, MAX_REMOVALS_KEY
 
@@ -89,11 +90,6 @@ class RemovalLimit(pulumi.dynamic.Resource, module="org-policies", name="Removal
     """This run's declared attachments and removal limit (see the module docstring)."""
 
     def __init__(self, declared: Mapping[str, str], limit: Optional[int]) -> None:
-        # As in provider.resource.PolicyAttachment: undo the SDK's pickling wrapper
-        # (https://github.com/pulumi/pulumi/issues/17803).
-        batch_setitems = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
-        try:
+        with pickler_restored():  # as PolicyAttachment does (pulumi/pulumi#17803)
             super().__init__(RemovalLimitProvider(), RESOURCE_NAME,
                              {DECLARED: dict(sorted(declared.items())), LIMIT: limit})
-        finally:
-            pickle._Pickler._batch_setitems = batch_setitems  # type: ignore[attr-defined]

@@ -30,14 +30,13 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 import provider
-from provider import guard
-from provider.aws import OrganizationsApi, RootSummary
-from provider.settings import stack_config, stack_settings
+from provider import OrganizationsApi, RootSummary, stack_config, stack_settings
 
 from .config import (
     ALLOW_EMPTY,
     ATTACHMENTS,
     ATTACHMENTS_KEY,
+    LIMITS,
     MAX_REMOVALS,
     NAMESPACE,
     POLICIES,
@@ -72,14 +71,14 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     provider.register_guard()  # on every run, even one that declares no attachment
     check_retry_settings(stack_config)
     config = read_config()
-    documents = load_documents(config.policies, project_dir or PROJECT_DIR)
+    documents = load_documents(config.policies, project_dir or PROJECT_DIR, config.limits)
     # Name lookups keep the default retries (README "Retries"): policyAttachment:* is
     # the provider's and the guard's.
     directory = Directory(api or OrganizationsApi(stack_settings().aws))
     check_policy_types(config.policies, directory.root)
     unresolved: list[Unresolved] = []
     plan, exclusive = plan_targets(config, directory, unresolved=unresolved)
-    guard.label_resources({a.resource_name: f'{ATTACHMENTS_KEY}, target "{a.target_label}", policy '
+    provider.label_resources({a.resource_name: f'{ATTACHMENTS_KEY}, target "{a.target_label}", policy '
                                             f'"{a.policy_label}"' for a in plan})
     # Checked by the engine before anything else is registered: preview and up stop at
     # their check, before any change (see program.unresolved and program.removals).
@@ -115,7 +114,7 @@ def read_config() -> ProgramConfig:
     config = pulumi.Config(NAMESPACE)
     return parse_config(_structured(config, POLICIES), _structured(config, ATTACHMENTS),
                         allow_empty=_structured(config, ALLOW_EMPTY),
-                        max_removals=_structured(config, MAX_REMOVALS))
+                        max_removals=_structured(config, MAX_REMOVALS), limits=_structured(config, LIMITS))
 
 
 def _structured(config: pulumi.Config, key: str) -> Any:

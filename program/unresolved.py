@@ -17,11 +17,12 @@ never created, so it never reaches a stack's state.
 
 from __future__ import annotations
 
-import pickle
 from typing import Any
 
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, ResourceProvider
+
+from provider import pickler_restored
 
 MESSAGE = "message"
 
@@ -47,10 +48,5 @@ class UnresolvedName(pulumi.dynamic.Resource, module="org-policies", name="Unres
     """A config entry whose name matches nothing now; ``message`` says what to do."""
 
     def __init__(self, label: str, message: str) -> None:
-        # As in provider.resource.PolicyAttachment: undo the SDK's pickling wrapper
-        # (https://github.com/pulumi/pulumi/issues/17803).
-        batch_setitems = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
-        try:
+        with pickler_restored():  # as PolicyAttachment does (pulumi/pulumi#17803)
             super().__init__(UnresolvedNameProvider(), f"unresolved: {label}", {MESSAGE: message})
-        finally:
-            pickle._Pickler._batch_setitems = batch_setitems  # type: ignore[attr-defined]

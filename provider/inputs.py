@@ -1,4 +1,4 @@
-"""Validation of a PolicyAttachment's inputs: pure, no AWS call.
+"""Validation of the resources' inputs: pure, no AWS call.
 
 Values the engine does not know yet (preview, or inputs that come from
 resources not created yet) are never failures: they are checked again when
@@ -14,26 +14,11 @@ from pulumi.output import Unknown
 from pulumi.runtime.rpc import UNKNOWN  # re-exported: the engine's unknown marker
 
 from . import ids
-
-#: The property the SDK keeps a dynamic resource's pickled provider in.
-PROVIDER_KEY = "__provider"
-POLICY_ID = "policy_id"
-TARGET_ID = "target_id"
-SKIP_DESTROY = "skip_destroy"
-#: Where the program declared the resource (e.g. its stack config entry), for
-#: messages. Sent by the program, read and dropped by ``check``: never stored in
-#: state, so rewording a label is no diff.
-DECLARED_AT = "declared_at"
-#: True when the resource was declared with ``delete_before_replace``: a replace
-#: on the same target detaches the old policy before attaching the new one.
-#: Like DECLARED_AT, read and dropped by ``check``.
-DELETES_FIRST = "delete_before_replace"
-#: The ID given with ``import_`` (see PolicyAttachment).
-IMPORT_ID = "import_id"
+from .schema import POLICY_ID, POLICY_IDS, POLICY_TYPE, SKIP_DESTROY, TARGET_ID
 
 
 def input_failures(news: Mapping[str, Any], is_unknown: Callable[[Any], bool]) -> list[tuple[str, str]]:
-    """``(property, reason)`` for each input that is missing or malformed.
+    """``(property, reason)`` for each PolicyAttachment input that is missing or malformed.
 
     ``is_unknown`` tells the engine's placeholder for a value not known yet.
     """
@@ -72,3 +57,45 @@ def is_engine_unknown(value: Any) -> bool:
     """The engine's "not known yet": an ``Unknown`` when deserialized with
     keep_unknowns (check, hooks), the sentinel string otherwise."""
     return isinstance(value, Unknown) or value == UNKNOWN
+
+
+def exclusive_input_failures(news: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(property, reason)`` for each malformed ExclusivePolicies input; unknown values pass."""
+    failures: list[tuple[str, str]] = []
+    target_id = news.get(TARGET_ID)
+    if not target_id:
+        failures.append((TARGET_ID, f"target_id is required: {ids.TARGET_ID_HINT}."))
+    elif not is_engine_unknown(target_id) and ids.target_type(target_id) is None:
+        failures.append((TARGET_ID, f"target_id {target_id!r} is not a target ID: {ids.TARGET_ID_HINT}."))
+    policy_type = news.get(POLICY_TYPE)
+    if not is_engine_unknown(policy_type) and not (isinstance(policy_type, str) and policy_type.isupper()):
+        failures.append((POLICY_TYPE, f"policy_type must be a policy type such as "
+                                      f"SERVICE_CONTROL_POLICY, not {policy_type!r}."))
+    declared = news.get(POLICY_IDS)
+    if is_engine_unknown(declared):
+        pass
+    elif not isinstance(declared, list):
+        failures.append((POLICY_IDS, f"policy_ids must be a list of policy IDs, not {declared!r}."))
+    else:
+        bad = [p for p in declared if not is_engine_unknown(p) and not ids.is_policy_id(p)]
+        if bad:
+            failures.append((POLICY_IDS, f"policy_ids has {bad[0]!r}, which is not a policy ID: "
+                                         f"{ids.POLICY_ID_HINT}."))
+        plain = [p for p in declared if not is_engine_unknown(p)]
+        twice = sorted({p for p in plain if plain.count(p) > 1})
+        if twice:
+            failures.append((POLICY_IDS, f"policy_ids lists {twice[0]} more than once: keep one."))
+    skip_destroy = news.get(SKIP_DESTROY, False)
+    if not is_engine_unknown(skip_destroy) and not isinstance(skip_destroy, bool):
+        failures.append((SKIP_DESTROY, f"skip_destroy must be true or false, not {skip_destroy!r}."))
+    return failures
+
+
+def all_known(*values: Any) -> bool:
+    """True when every value, and every item of a list value, is known."""
+    for value in values:
+        if not known(value, is_engine_unknown):
+            return False
+        if isinstance(value, list) and not all(known(v, is_engine_unknown) for v in value):
+            return False
+    return True

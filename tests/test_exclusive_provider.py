@@ -49,14 +49,14 @@ def test_check_plans_replacing_full_aws_access_with_one_list_call(server, org, c
 
 
 @pytest.mark.parametrize("declared, expected", [
-    (lambda org, extra: extra[:6], "6 policies are declared and AWS allows at most 5"),
-    (lambda org, extra: [], "AWS requires at least 1"),
+    (lambda org, extra: extra[:11], "11 policies are declared and at most 10 are allowed"),
+    (lambda org, extra: [], "at least 1 must stay attached"),
     (lambda org, extra: [org["policies"]["RequireCostCenterTag"]], "is a TAG_POLICY"),
     (lambda org, extra: ["p-doesnotexist1"], "does not exist"),
 ])
 def test_check_refuses_sets_no_order_can_reach(server, org, make_scps, orgs_client, calls, declared, expected):
     ou = org["ous"]["Root/Sandbox"]
-    _, failures = server.check(props(ou, declared(org, make_scps(6))))
+    _, failures = server.check(props(ou, declared(org, make_scps(11))))
     assert len(failures) == 1 and failures[0][0] == "policy_ids"
     assert expected in failures[0][1] and ou in failures[0][1]
     assert "AttachPolicy" not in calls() and "DetachPolicy" not in calls()
@@ -88,21 +88,35 @@ def test_create_replaces_full_aws_access_then_delete_gives_it_back(server, org, 
     assert attached(orgs_client, ou) == {FULL}
 
 
-def test_swap_at_five_detaches_first(server, org, orgs_client, make_scps):
+def test_declared_sets_of_six_to_ten_scps_are_planned_and_the_eleventh_refused(server, org, orgs_client, make_scps):
+    target = org["accounts"]["prod-app"]
+    extra = make_scps(11, allow=True)
+    for count in range(6, 11):
+        inputs, failures = server.check({**props(target, extra[:count]), "show_plan": True})
+        assert failures == [] and len(inputs["attach"]) == count, count
+    _, failures = server.check(props(target, extra))
+    assert failures and "11 policies are declared and at most 10 are allowed" in failures[0][1]
+    id_, outs = server.create(props(target, extra[:10]))
+    assert attached(orgs_client, target) == set(extra[:10])
+    server.delete(id_, outs)
+    assert attached(orgs_client, target) == {FULL}
+
+
+def test_swap_at_ten_detaches_first(server, org, orgs_client, make_scps):
     target = org["accounts"]["dev-app"]
-    extra = make_scps(5, allow=True)
-    id_, outs = server.create(props(target, extra[:5]))  # FullAWSAccess out, five in
-    assert attached(orgs_client, target) == set(extra[:5])
+    extra = make_scps(10, allow=True)
+    id_, outs = server.create(props(target, extra[:10]))  # FullAWSAccess out, ten in
+    assert attached(orgs_client, target) == set(extra[:10])
     new = make_scps(0) or orgs_client.create_policy(
         Name="Swap", Description="x", Type=SCP,
         Content='{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:y","Resource":"*"}]}',
     )["Policy"]["PolicySummary"]["Id"]
-    news = {**props(target, [*extra[:4], new]), "show_plan": True}
+    news = {**props(target, [*extra[:9], new]), "show_plan": True}
     inputs, failures = server.check(news, olds=outs)
     assert failures == [] and len(inputs["detach"]) == 1 and len(inputs["attach"]) == 1
     assert server.diff(id_, outs, inputs).changes == 2  # DIFF_SOME
-    outs = server.update(id_, outs, inputs)
-    assert attached(orgs_client, target) == {*extra[:4], new}
+    outs = server.update(id_, outs, inputs)  # the endpoint refuses an 11th: the detach went first
+    assert attached(orgs_client, target) == {*extra[:9], new}
     assert outs["found"] == [FULL]  # kept from creation
 
 
@@ -150,17 +164,17 @@ def test_skip_destroy_leaves_the_set_as_it_is(server, org, orgs_client, make_scp
 
 def test_delete_that_cannot_restore_says_how_to_release(server, org, orgs_client, make_scps):
     account = org["accounts"]["prod-app"]
-    extra = make_scps(9, allow=True)
-    for policy in extra[1:5]:
-        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # found: FullAWSAccess + 4
+    extra = make_scps(11, allow=True)
+    for policy in extra[1:6]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # found: FullAWSAccess + 5
     id_, outs = server.create(props(account, [extra[0]]))
-    for policy in extra[5:9]:
-        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # four more by hand
-    with pytest.raises(ProviderError) as err:  # giving back five and keeping four: nine
+    for policy in extra[6:11]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # five more by hand
+    with pytest.raises(ProviderError) as err:  # giving back six and keeping five: eleven
         server.delete(id_, outs)
-    assert account in err.value.details and "skip_destroy: true" in err.value.details
-    assert "at most 5" in err.value.details
-    assert attached(orgs_client, account) == {extra[0], *extra[5:9]}  # nothing changed
+    assert err.value.message.startswith(f"Cannot give account prod-app ({account}) back the service control policy")
+    assert "skip_destroy: true" in err.value.message and "at most 10" in err.value.message
+    assert attached(orgs_client, account) == {extra[0], *extra[6:11]}  # nothing changed
 
 
 def test_read_of_a_target_that_is_gone_drops_the_resource(server, org):
@@ -187,3 +201,29 @@ def test_rcp_full_aws_access_stays_on_an_exclusive_rcp_target(server, org, orgs_
     _, outs = server.create(props(root, [], policy_type=rcp))
     assert outs["attached"] == ["p-RCPFullAWSAccess"]
     assert attached(orgs_client, root, rcp) == {"p-RCPFullAWSAccess"}
+
+
+def test_under_the_old_limits_a_swap_at_five_detaches_first_and_six_are_refused(endpoint, org, orgs_client,
+                                                                                make_scps):
+    """org-policies:limits back to 5 SCPs, against an endpoint that enforces 5."""
+    import json
+
+    from emulator.limits import BEFORE_2026_05_15
+
+    old = {t: dict(n) for t, n in BEFORE_2026_05_15.items()}
+    endpoint.control.set_limits(old)
+    srv = ProviderServer(provider=ExclusivePoliciesProvider())
+    try:
+        srv.configure({"aws:region": "us-east-1", **FAST_RETRY, "org-policies:limits": json.dumps(old)})
+        target = org["accounts"]["dev-app"]
+        extra = make_scps(6, allow=True)
+        _, failures = srv.check(props(target, extra))
+        assert "6 policies are declared and at most 5 are allowed" in failures[0][1]
+        assert "Limits: 1 to 5 per target (this stack's org-policies:limits)." in failures[0][1]
+        id_, outs = srv.create(props(target, extra[:5]))
+        inputs, failures = srv.check({**props(target, [*extra[:4], extra[5]]), "show_plan": True}, olds=outs)
+        assert failures == [] and inputs["detach"][0].startswith("AllowList4") and len(inputs["attach"]) == 1
+        srv.update(id_, outs, inputs)  # the endpoint refuses a sixth: the detach went first
+        assert attached(orgs_client, target) == {*extra[:4], extra[5]}
+    finally:
+        srv.close()

@@ -78,6 +78,7 @@ class Run:
     monitor: RecordingMonitor
     mocks: RecordingMocks
     exports: dict[str, Any] = field(default_factory=dict)
+    guard: Optional[guard.Guard] = None  # the run's plan-time guard
 
     def of_type(self, typ: str) -> dict[str, dict[str, Any]]:
         return {r.name: r.inputs for r in self.mocks.resources if r.typ == typ}
@@ -119,6 +120,7 @@ def run_program(config: dict[str, Any], *, api: Any = None, project_dir: Optiona
     def body() -> Any:
         try:
             before()
+            result.guard = guard.current()
             program.run(api=api, project_dir=project_dir)
         except Exception as err:  # noqa: BLE001 - re-raised once the hooks are registered
             return settle_then_raise(err)
@@ -144,7 +146,7 @@ async def settle_then_raise(err: Exception) -> None:
     orphaned registration runs during the next test and crashes grpc. The CLI
     ends the process on a failed run, so only tests need this.
     """
-    hooks = guard._hooks or ()
+    hooks = guard.current()._hooks or ()
     await asyncio.gather(*(hook._registered for hook in hooks), return_exceptions=True)
     raise err
 
@@ -253,7 +255,6 @@ def test_hooks_registered_earlier_in_the_same_run_are_not_registered_again() -> 
     # `import provider` inside a program run (the CLI's __main__.py) registers the hooks
     # before run() is called; the engine refuses a second registration of a name.
     def import_time_registration() -> None:
-        guard._hooks = None
         guard.register_guard()
 
     run = run_program(attachments_config({OU: ["p-examplepolicy1"]}), api=NoAws(),
@@ -293,7 +294,7 @@ def test_stack_policies_are_created_from_their_file_and_attached_by_their_id(org
     assert run.exports["attachments"] == {OU: ["DenyS3PublicAccessChanges"]}
     # the guard knows the document of the policy behind that attachment (its ID is unknown
     # in a preview), to judge a lockout by what the file says
-    assert guard.ledger().new_policies == {f"{OU}/DenyS3PublicAccessChanges": guard.NewPolicy(
+    assert run.guard is not None and run.guard.ledger.new_policies == {f"{OU}/DenyS3PublicAccessChanges": guard.NewPolicy(
         "DenyS3PublicAccessChanges", "SERVICE_CONTROL_POLICY", policy["content"])}
 
 
@@ -305,16 +306,22 @@ def test_every_policy_file_in_the_repository_is_a_valid_document(org: dict[str, 
     assert sorted(run.of_type(AWS_POLICY)) == sorted(Path(f).stem for f in files)
 
 
-@pytest.mark.parametrize("policy_type, length", [
-    ("SERVICE_CONTROL_POLICY", 5_120), ("TAG_POLICY", 10_000), ("INSPECTOR_POLICY", 50_000)],
-    ids=["SCP at the limit", "tag policy at the limit", "a type with no published limit"])
+OLD_LIMITS = {"org-policies:limits": {"SERVICE_CONTROL_POLICY": {"maximum": 5, "documentCharacters": 5120}}}
+
+
+@pytest.mark.parametrize("policy_type, length, limits", [
+    ("SERVICE_CONTROL_POLICY", 10_240, {}), ("SERVICE_CONTROL_POLICY", 5_120, OLD_LIMITS),
+    ("TAG_POLICY", 10_000, {}), ("INSPECTOR_POLICY", 50_000, {})],
+    ids=["SCP at the limit", "SCP at the old limit, by override", "tag policy at the limit",
+         "a type with no published limit"])
 def test_a_document_within_its_types_limit_once_minified_is_accepted(
-        tmp_path: Path, org: dict[str, Any], orgs_client: Any, policy_type: str, length: int) -> None:
+        tmp_path: Path, org: dict[str, Any], orgs_client: Any, policy_type: str, length: int,
+        limits: dict[str, Any]) -> None:
     if policy_type == "INSPECTOR_POLICY":
         orgs_client.enable_policy_type(RootId=org["root"], PolicyType=policy_type)
     (tmp_path / "doc.json").write_text(document_of(length, indent=4))  # longer as a file: whitespace
     run = run_program({"org-policies:policies": {"Doc": {"file": "doc.json", "type": policy_type}},
-                       **DECLARES_NONE}, project_dir=tmp_path)
+                       **DECLARES_NONE, **limits}, project_dir=tmp_path)
     assert len(run.of_type(AWS_POLICY)["Doc"]["content"]) == length
 
 
@@ -372,9 +379,20 @@ REFUSED = [
      ['policy "Bad"', "bad.json", "not valid JSON", "line 1"]),
     ("JSON not an object", {**BAD_DOCUMENT}, {"bad.json": "[1]"}, ConfigError,
      ['policy "Bad"', "bad.json", "not an object"]),
-    ("SCP over 5,120 characters", {**BAD_DOCUMENT}, {"bad.json": document_of(5_121)}, ConfigError,
-     ['org-policies:policies, policy "Bad", file bad.json', "5,121 characters once minified",
-      "at most 5,120 for a SERVICE_CONTROL_POLICY"]),
+    ("SCP over 10,240 characters", {**BAD_DOCUMENT}, {"bad.json": document_of(10_241)}, ConfigError,
+     ['org-policies:policies, policy "Bad", file bad.json', "10,241 characters once minified",
+      "AWS allows at most 10,240 for a SERVICE_CONTROL_POLICY"]),
+    ("SCP over 5,120 characters under the old limit", {**BAD_DOCUMENT, **OLD_LIMITS},
+     {"bad.json": document_of(5_121)}, ConfigError,
+     ['policy "Bad"', "5,121 characters once minified",
+      "this stack's org-policies:limits allow at most 5,120 for a SERVICE_CONTROL_POLICY"]),
+    ("limits: not a mapping", {**DECLARES_NONE, "org-policies:limits": "ten"}, {}, ConfigError,
+     ["org-policies:limits: ", "must be a mapping of policy type", "Write e.g. org-policies:limits: "
+      "{SERVICE_CONTROL_POLICY: {maximum: 10, documentCharacters: 10240}}"]),
+    ("limits: a misspelt type", {**DECLARES_NONE, "org-policies:limits": {"SERVICE_CONTROL": {"maximum": 5}}},
+     {}, ConfigError, ["org-policies:limits: ", "unknown policy type 'SERVICE_CONTROL'"]),
+    ("limits: a bad number", {**DECLARES_NONE, "org-policies:limits": {"SERVICE_CONTROL_POLICY": {"maximum": 0}}},
+     {}, ConfigError, ["org-policies:limits: ", "SERVICE_CONTROL_POLICY.maximum must be a whole number, 1 or more"]),
     ("tag policy over 10,000 characters", {**TAG_DOCUMENT}, {"bad.json": document_of(10_001)}, ConfigError,
      ['policy "Bad"', "10,001 characters", "at most 10,000 for a TAG_POLICY"]),
 ]

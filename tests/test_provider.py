@@ -6,8 +6,11 @@ Every AWS rule these tests rely on is enforced by the endpoint, not assumed.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from emulator.limits import BEFORE_2026_05_15
 from harness.provider_server import FAST_RETRY, ProviderError, ProviderServer
 
 
@@ -243,14 +246,23 @@ def test_duplicate_create_shows_the_import_option(server, org):
     assert "botocore" not in err.value.details and "direct cause" not in err.value.details
 
 
-def test_sixth_scp_is_refused_with_the_limit(server, org, orgs_client, make_scps):
+def test_aws_refusing_the_maximum_at_apply_says_so_and_names_the_override(server, endpoint, org, orgs_client,
+                                                                          make_scps):
+    """AWS stays the backstop: where its number is lower than the one this stack
+    assumes (10 SCPs), the attach it refuses says so and names the override."""
+    endpoint.control.set_limits(BEFORE_2026_05_15)  # a partition still at 5
     target = org["accounts"]["dev-app"]
     for policy in make_scps(4):
         server.create(props(policy, target))
     assert len(attached(orgs_client, target)) == 5
     with pytest.raises(ProviderError) as err:
         server.create(props(org["policies"]["RestrictRegions"], target))
-    assert "at most 5" in err.value.details and target in err.value.details
+    headline, *rest = err.value.message.splitlines()
+    assert headline == (f"AWS refused to attach RestrictRegions ({org['policies']['RestrictRegions']}) to account "
+                        f"dev-app ({target}): the target already has the most policies of that type AWS allows.")
+    assert "This stack assumed at most 10 (AWS's number as of 2026-12-03)" in err.value.details
+    assert "org-policies:limits: {SERVICE_CONTROL_POLICY: {maximum: <AWS's number>}}" in err.value.details
+    assert "Attached there now: Extra0 (" in err.value.details and "FullAWSAccess (p-FullAWSAccess)" in err.value.details
     assert len(attached(orgs_client, target)) == 5
 
 
@@ -399,55 +411,91 @@ def fresh(endpoint):
     srv.close()
 
 
-def test_sixth_scp_refused_at_check_fifth_allowed(fresh, org, orgs_client, make_scps, calls):
+@pytest.fixture
+def old_limits(endpoint, org):
+    """A provider process assuming the limits before 2026-05-15 (org-policies:limits),
+    against an endpoint that enforces them: the product under the old numbers."""
+    endpoint.control.set_limits(BEFORE_2026_05_15)
+    srv = ProviderServer()
+    srv.configure({**FAST_RETRY, "org-policies:limits": json.dumps({t: dict(n) for t, n in BEFORE_2026_05_15.items()})})
+    yield srv
+    srv.close()
+
+
+@pytest.mark.parametrize("limits, maximum, source", [
+    ("today", 10, "AWS allows at most 10 (as of 2026-12-03)"),
+    ("old", 5, "this stack's org-policies:limits allow at most 5"),
+])
+def test_every_scp_up_to_the_maximum_passes_check_and_create_the_next_is_refused_at_check(
+        request, org, orgs_client, make_scps, calls, limits, maximum, source):
+    """FullAWSAccess takes one slot: maximum - 1 more pass check and attach; one
+    more is refused by check, before anything is attached."""
+    srv = request.getfixturevalue("fresh" if limits == "today" else "old_limits")
     target = org["accounts"]["dev-app"]
-    extra = make_scps(4)
-    for policy in extra[:3]:
-        orgs_client.attach_policy(PolicyId=policy, TargetId=target)
-    made_before = calls()
-    assert server_check_ok(fresh, props(extra[3], target))  # the 5th
+    extra = make_scps(maximum - 1)
+    for policy in extra:
+        assert server_check_ok(srv, props(policy, target))
+        srv.create(props(policy, target))
+    assert len(attached(orgs_client, target)) == maximum
     restrict = org["policies"]["RestrictRegions"]
-    _, failures = fresh.check(props(restrict, target))  # a 6th
+    made_before = calls()
+    _, failures = srv.check(props(restrict, target))
     assert [p for p, _ in failures] == ["policy_id"]
-    message = failures[0][1]
-    assert message.startswith(f"Refusing to attach RestrictRegions ({restrict}) to {target}: the target would "
-                              "carry 6 policies of type service control policy (SCP) (Extra0 (")
-    assert "Extra3 (" in message and "FullAWSAccess (p-FullAWSAccess)" in message  # the approved one too
-    assert "at most 5" in message and "in one `pulumi up`, and add the new one in the next" in message
-    assert calls()["AttachPolicy"] == made_before["AttachPolicy"]  # checking attaches nothing
+    headline, *lines = failures[0][1].splitlines()
+    assert headline == (f"Refusing to attach RestrictRegions ({restrict}) to account dev-app ({target}): it would "
+                        f"carry {maximum + 1} service control policy (SCP)s, and {source}.")
+    assert lines[0].startswith("Attached or arriving there: Extra0 (") and "FullAWSAccess (p-FullAWSAccess)" in lines[0]
+    assert f"Extra{maximum - 2} (" in lines[0]
+    assert "in one `pulumi up`, and add the new one in the next" in failures[0][1]
+    assert calls().get("AttachPolicy") == made_before.get("AttachPolicy")  # checking attaches nothing
+
+
+def test_attaches_checked_in_one_operation_count_before_they_are_made(fresh, org, orgs_client, make_scps):
+    """The engine checks every new attachment of a preview before creating any:
+    the 6th to 10th pass counting the ones checked before, the 11th is refused."""
+    target = org["accounts"]["dev-app"]
+    extra = make_scps(10)
+    for policy in extra[:9]:
+        assert server_check_ok(fresh, props(policy, target))  # with FullAWSAccess: 2..10
+    _, failures = fresh.check(props(extra[9], target))
+    assert failures and "it would carry 11 service control policy (SCP)s" in failures[0][1]
 
 
 def test_attaches_checked_earlier_and_made_since_count_once(fresh, org, orgs_client, make_scps):
     """In `up` the engine checks, then creates: the next check must not count it twice."""
     target = org["accounts"]["dev-app"]
-    extra = make_scps(4)
-    for policy in extra[:3]:
+    extra = make_scps(9)
+    for policy in extra[:8]:
         assert server_check_ok(fresh, props(policy, target))
         orgs_client.attach_policy(PolicyId=policy, TargetId=target)
-    assert server_check_ok(fresh, props(extra[3], target))
+    assert server_check_ok(fresh, props(extra[8], target))
 
 
 @pytest.mark.parametrize("deletes_first, refused", [(False, True), (True, False)])
-def test_replace_at_five_scps_needs_delete_before_replace(fresh, org, orgs_client, make_scps, deletes_first, refused):
+def test_replace_at_ten_scps_needs_delete_before_replace(fresh, org, orgs_client, make_scps, deletes_first, refused):
     """The new half of a replace on the same target: created before the old half is
-    deleted (a sixth slot) unless the resource says delete_before_replace."""
+    deleted (an eleventh slot) unless the resource says delete_before_replace."""
     target = org["accounts"]["dev-app"]
-    extra = make_scps(5)
-    for policy in extra[:4]:
+    extra = make_scps(10)
+    for policy in extra[:9]:
         orgs_client.attach_policy(PolicyId=policy, TargetId=target)
-    news = props(extra[4], target) | ({"delete_before_replace": True} if deletes_first else {})
+    news = props(extra[9], target) | ({"delete_before_replace": True} if deletes_first else {})
     inputs, failures = fresh.check(news, olds=props(extra[0], target))
     assert bool(failures) is refused
     if refused:
+        assert "swapping one of 10 needs a free slot first" in failures[0][1]
         assert "delete_before_replace=True" in failures[0][1]
     assert "delete_before_replace" not in inputs  # a hint for check, never stored
 
 
-def test_check_failures_start_with_where_the_program_declared_it(fresh, org):
+def test_check_failures_name_where_the_program_declared_it(fresh, org):
     where = 'org-policies:attachments, target "Root", policy "FullAWSAccess"'
     inputs, failures = fresh.check(props("p-FullAWSAccess", org["root"]) | {"declared_at": where})
     assert [p for p, _ in failures] == ["policy_id"]
-    assert failures[0][1].startswith(f"{where}: ") and "already attached" in failures[0][1]
+    headline, second, *_ = failures[0][1].splitlines()
+    assert headline == f"FullAWSAccess (p-FullAWSAccess) is already attached to Root ({org['root']}): there is " \
+                       "nothing to create."
+    assert second == f"Declared at: {where}"
     assert "declared_at" not in inputs  # never stored: rewording the config is no diff
     _, failures = fresh.check(props("p-FullAWSAccess", org["root"]))
-    assert not failures[0][1].startswith(where)
+    assert "Declared at" not in failures[0][1]

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from program import automation
-from program.recover import ATTACHMENT_TYPE, recover
+from program.recover import recover
+from provider.schema import ATTACHMENT_TYPE
 from tests.test_e2e import cli  # noqa: F401 - the same CLI requirement (skip or fail)
 
 
