@@ -20,12 +20,12 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from provider import PolicyAttachmentProvider
+from provider.schema import ATTACHMENT_TYPE, PROVIDER_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Stack config for a provider that retries fast (tests and benchmarks must not sleep for seconds).
 FAST_RETRY = {"aws:region": "us-east-1", "policyAttachment:baseDelay": "0.01", "policyAttachment:maxDelay": "0.05"}
-URN = "urn:pulumi:test::orgpolicies::pulumi-python:dynamic/organizations:PolicyAttachment::{name}"
-PROVIDER_KEY = "__provider"
+URN = "urn:pulumi:test::orgpolicies::" + ATTACHMENT_TYPE + "::{name}"
 
 
 class ProviderError(Exception):

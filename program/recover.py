@@ -151,7 +151,7 @@ def _api(stack: auto.Stack) -> OrganizationsApi:
 
 def _pair(resource: dict[str, Any]) -> tuple[str, str]:
     inputs = resource.get("inputs") or {}
-    return str(inputs["target_id"]), str(inputs["policy_id"])
+    return str(inputs[schema.TARGET_ID]), str(inputs[schema.POLICY_ID])
 
 
 def _attached_policy(api: OrganizationsApi, resource: dict[str, Any]) -> Optional[PolicySummary]:
@@ -168,7 +168,7 @@ def _as_created(resource: dict[str, Any], policy: PolicySummary) -> dict[str, An
     """The state entry the provider's create would have left for this pending create."""
     target_id, policy_id = _pair(resource)
     inputs = dict(resource.get("inputs") or {})
-    outputs = attachment_outputs(policy_id, target_id, bool(inputs.get("skip_destroy", False)), policy)
+    outputs = attachment_outputs(policy_id, target_id, bool(inputs.get(schema.SKIP_DESTROY, False)), policy)
     if schema.PROVIDER_KEY in inputs:
         outputs[schema.PROVIDER_KEY] = inputs[schema.PROVIDER_KEY]
     return {**resource, "id": ids.attachment_id(target_id, policy_id), "outputs": outputs}

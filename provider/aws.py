@@ -258,24 +258,23 @@ class OrganizationsApi:
 
     def account_name(self, account_id: str) -> Optional[str]:
         """The account's name (DescribeAccount); None when there is no such account."""
-        try:
-            answer = self._call("DescribeAccount", lambda: self.client.describe_account(AccountId=account_id))
-        except ClientError as err:
-            if error_code(err) in TARGET_MISSING:
-                return None
-            raise self.translate(err, "DescribeAccount", target_id=account_id) from err
-        return str(answer["Account"].get("Name") or "") or None
+        return self._name("DescribeAccount", lambda: self.client.describe_account(AccountId=account_id),
+                          "Account", account_id)
 
     def ou_name(self, ou_id: str) -> Optional[str]:
         """The OU's name (DescribeOrganizationalUnit); None when there is no such OU."""
+        return self._name("DescribeOrganizationalUnit",
+                          lambda: self.client.describe_organizational_unit(OrganizationalUnitId=ou_id),
+                          "OrganizationalUnit", ou_id)
+
+    def _name(self, operation: str, fn: Callable[[], Any], key: str, target_id: str) -> Optional[str]:
         try:
-            answer = self._call("DescribeOrganizationalUnit",
-                                lambda: self.client.describe_organizational_unit(OrganizationalUnitId=ou_id))
+            answer = self._call(operation, fn)
         except ClientError as err:
             if error_code(err) in TARGET_MISSING:
                 return None
-            raise self.translate(err, "DescribeOrganizationalUnit", target_id=ou_id) from err
-        return str(answer["OrganizationalUnit"].get("Name") or "") or None
+            raise self.translate(err, operation, target_id=target_id) from err
+        return str(answer[key].get("Name") or "") or None
 
     def parent_id(self, child_id: str) -> Optional[str]:
         """The root or OU directly above an OU or account (ListParents); None when there is no such child."""

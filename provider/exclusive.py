@@ -40,7 +40,7 @@ from typing import Any, Optional
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import errors, ids, refusals, rules
+from . import errors, guard, ids, refusals, rules
 from .aws import PolicySummary
 from .base import OrganizationsProvider, reported
 from .inputs import UNKNOWN, all_known, exclusive_input_failures, is_engine_unknown, known
@@ -317,8 +317,6 @@ class ExclusivePolicies(pulumi.dynamic.Resource, module=MODULE, name=EXCLUSIVE_N
         skip_destroy: pulumi.Input[bool] = False,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        from . import guard  # the program side only; the provider process never needs it
-
         run = guard.current()
         run.record_declared("exclusive", target_id, policy_type, resource_name)
         props: dict[str, Any] = {

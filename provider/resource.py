@@ -15,7 +15,7 @@ from typing import Any, Optional
 import pulumi
 from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 
-from . import errors, ids, refusals, rules
+from . import errors, guard, ids, refusals, rules
 from .aws import PolicySummary
 from .base import OrganizationsProvider, reported
 from .inputs import input_failures, is_engine_unknown, known
@@ -320,8 +320,6 @@ class PolicyAttachment(pulumi.dynamic.Resource, module=MODULE, name=ATTACHMENT_N
         skip_destroy: pulumi.Input[bool] = False,
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        from . import guard  # the program side only; the provider process never needs it
-
         run = guard.current()
         run.record_declared("attachment", target_id, policy_id, resource_name)
         props: dict[str, Any] = {POLICY_ID: policy_id, TARGET_ID: target_id, SKIP_DESTROY: skip_destroy,

@@ -6,10 +6,11 @@ to a higher one (that is how ``middleware`` once imported ``server``).
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests import imports
 
 PACKAGE = "emulator"
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / PACKAGE
@@ -42,28 +43,7 @@ LAYERS = (
 
 def package_imports(source: str, package: str = PACKAGE) -> set[str]:
     """Names of ``package``'s modules that ``source`` imports (the package itself: ``__init__``)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                head, _, rest = alias.name.partition(".")
-                if head == package:
-                    found.add(rest.split(".")[0] or "__init__")
-        elif isinstance(node, ast.ImportFrom):
-            if node.level == 0:
-                head, _, rest = (node.module or "").partition(".")
-                if head != package:
-                    continue
-            elif node.level == 1:
-                rest = node.module or ""
-            else:
-                continue  # above the package: not one of its modules
-            if rest:
-                found.add(rest.split(".")[0])
-            else:  # "from . import x": x may be a module or a name of __init__
-                found.update(a.name if (PACKAGE_DIR / f"{a.name}.py").exists() else "__init__"
-                             for a in node.names)
-    return found
+    return imports.package_imports(source, package, PACKAGE_DIR)
 
 
 PARSED = {

@@ -227,3 +227,19 @@ def test_under_the_old_limits_a_swap_at_five_detaches_first_and_six_are_refused(
         assert attached(orgs_client, target) == {*extra[:4], extra[5]}
     finally:
         srv.close()
+
+
+def test_a_give_back_that_would_lock_the_target_out_is_refused_at_apply(server, org, orgs_client, make_scps):
+    """The apply half of the regression the guard test covers at preview: a target the
+    set found with deny-only SCPs, made exclusive with an allow-list. Giving it back
+    detaches the allow-list and locks it out: delete refuses, before any call."""
+    account = org["accounts"]["prod-app"]
+    deny, [allow] = org["policies"]["DenyRootUser"], make_scps(1, allow=True)
+    orgs_client.attach_policy(PolicyId=deny, TargetId=account)
+    orgs_client.detach_policy(PolicyId=FULL, TargetId=account)  # locked out by hand: deny-only
+    id_, outs = server.create(props(account, [allow]))
+    assert outs["found"] == [deny] and attached(orgs_client, account) == {allow}
+    with pytest.raises(ProviderError) as err:
+        server.delete(id_, outs)
+    assert err.value.message.startswith(f"Cannot give account prod-app ({account}) back the service control policy")
+    assert attached(orgs_client, account) == {allow}  # nothing changed
