@@ -8,6 +8,7 @@ was refused by :mod:`program.config`, :mod:`program.documents` and
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import pulumi
@@ -94,15 +95,24 @@ def declare_exclusive(plan: Sequence[PlannedExclusive],
     return declared
 
 
+@dataclass(frozen=True)
+class Registered:
+    """What :func:`declare` registered: the policies' ID outputs (by name, sorted),
+    the attachments and the exclusive sets (by resource name)."""
+
+    policy_ids: dict[str, Any]
+    attachments: dict[str, PolicyAttachment]
+    exclusive: dict[str, ExclusivePolicies]
+
+
 def declare(specs: Sequence[PolicySpec], documents: Mapping[str, str],
-            plan: Sequence[PlannedAttachment], exclusive: Sequence[PlannedExclusive] = ()) -> dict[str, Any]:
-    """Register the policies, then the attachments and exclusive sets; returns
-    ``{name: ID output}`` of each policy this stack creates, sorted by name."""
+            plan: Sequence[PlannedAttachment], exclusive: Sequence[PlannedExclusive] = ()) -> Registered:
+    """Register the policies, then the attachments and exclusive sets."""
     stack_policy_ids = declare_policies(specs, documents)
     expect_new_policies(specs, documents, plan)
-    declare_attachments(plan, stack_policy_ids)
-    declare_exclusive(exclusive, stack_policy_ids)
-    return dict(sorted(stack_policy_ids.items()))
+    attachments = declare_attachments(plan, stack_policy_ids)
+    sets = declare_exclusive(exclusive, stack_policy_ids)
+    return Registered(dict(sorted(stack_policy_ids.items())), attachments, sets)
 
 
 def export(plan: Sequence[PlannedAttachment], exclusive: Sequence[PlannedExclusive], policy_ids: Any,

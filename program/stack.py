@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -32,6 +32,7 @@ from pulumi.runtime import config as runtime_config
 import provider
 from provider import OrganizationsApi, RootSummary, stack_config, stack_settings
 
+from . import review
 from .config import (
     ALLOW_EMPTY,
     ATTACHMENTS,
@@ -52,7 +53,7 @@ from .directory import Directory
 from .documents import load_documents
 from .errors import ConfigError
 from .plan import Unresolved, plan_targets
-from .removals import RemovalLimit
+from .removals import RemovalLimit, RemovalLimitError, previous_record, removed
 from .unresolved import UnresolvedName
 
 #: Where Pulumi.yaml is: policy files are relative to it.
@@ -81,18 +82,36 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     provider.label_resources({a.resource_name: f'{ATTACHMENTS_KEY}, target "{a.target_label}", policy '
                                             f'"{a.policy_label}"' for a in plan})
     # Checked by the engine before anything else is registered: preview and up stop at
-    # their check, before any change (see program.unresolved and program.removals).
-    checked_first: list[pulumi.CustomResource] = [UnresolvedName(e.label, e.message) for e in unresolved]
-    checked_first.append(RemovalLimit(
-        {**{a.resource_name: f"{a.target_label}: {a.policy_label}" for a in plan if not a.skip_destroy},
-         **{e.resource_name: f"{e.target_label}: exclusive {e.policy_type}" for e in exclusive
-            if not e.skip_destroy}},
-        None if config.allow_empty and not config.attachments else config.max_removals))
-    # The SDK sends registrations concurrently, in no set order; a resource's URN resolves
+    # their check, before any change (see program.unresolved).
+    checked_first = [UnresolvedName(e.label, e.message) for e in unresolved]
+    declared = review.entries(plan, exclusive)
+    record = RemovalLimit(declared, None if config.allow_empty and not config.attachments else config.max_removals)
+    policies = review.stack_policies(config.policies, documents, plan)
+
+    def after_the_record(values: list[Any]) -> Any:
+        """Once the record has answered (and every name check passed): refuse too many
+        removals, or declare the resources; in a preview, summarise the change."""
+        previous_value, refused_value = values[0], values[1]
+        # A record from before the stack kept one (or a destroy) reads as "no change".
+        previous = previous_record(previous_value) if previous_value is not None else {e.name: e for e in declared}
+        refused = review.refusal_of(refused_value)
+        if refused is not None:
+            gone = [e.label for e in removed(previous, {e.name: e for e in declared})]
+            return review.start(previous, declared, None, policies, refused).apply(
+                lambda _: _refuse(gone, refused.limit))
+        registered = declare(config.policies, documents, plan, exclusive)
+        review.start(previous, declared, registered, policies)
+        return registered.policy_ids
+
+    # The SDK sends registrations concurrently, in no set order; a resource's outputs resolve
     # once the engine has answered its registration, i.e. after its check passed.
-    policy_ids = pulumi.Output.all(*(resource.urn for resource in checked_first)).apply(
-        lambda _: declare(config.policies, documents, plan, exclusive))
+    policy_ids = pulumi.Output.all(record.previous, record.refused,
+                                   *(resource.urn for resource in checked_first)).apply(after_the_record)
     export(plan, exclusive, policy_ids, bool(config.policies))
+
+
+def _refuse(gone: list[str], limit: int) -> NoReturn:
+    raise RemovalLimitError(gone=gone, limit=limit)
 
 
 def check_policy_types(specs: Sequence[PolicySpec], root: Callable[[], RootSummary]) -> None:

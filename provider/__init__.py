@@ -30,6 +30,7 @@ from .errors import (
     InvalidAttachmentIdError,
     LastPolicyError,
     LockoutError,
+    Message,
     OrganizationsNotInUseError,
     PolicyAttachmentError,
     PolicyLimitExceededError,
@@ -41,7 +42,16 @@ from .errors import (
     UndetachablePolicyError,
 )
 from .exclusive import ExclusivePolicies, ExclusivePoliciesProvider
-from .guard import ConflictingDeclarationsError, expect_new_policy, in_program_run, label_resources, register_guard
+from .guard import (
+    ConflictingDeclarationsError,
+    expect_new_policy,
+    in_program_run,
+    judge_removals,
+    label_resources,
+    off_loop,
+    register_guard,
+    run_lookups,
+)
 from .limits import (
     AWS_LIMITS,
     CONFIG_KEY,
@@ -51,6 +61,7 @@ from .limits import (
     TypeLimits,
     limits_from_config,
 )
+from .lookups import Lookups
 from .resource import PolicyAttachment, PolicyAttachmentProvider, attachment_outputs
 from .sdk_compat import pickler_restored
 from .settings import StackSettings, stack_config, stack_settings
@@ -78,6 +89,8 @@ __all__ = [
     "Limits",
     "LimitsConfigError",
     "LockoutError",
+    "Lookups",
+    "Message",
     "OrganizationsApi",
     "OrganizationsNotInUseError",
     "PolicyAttachment",
@@ -99,12 +112,15 @@ __all__ = [
     "attachment_outputs",
     "expect_new_policy",
     "ids",
+    "judge_removals",
     "label_resources",
     "limits_from_config",
     "names",
+    "off_loop",
     "pickler_restored",
     "policy_types",
     "register_guard",
+    "run_lookups",
     "schema",
     "stack_config",
     "stack_settings",

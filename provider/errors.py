@@ -25,41 +25,60 @@ E = TypeVar("E", bound="PolicyAttachmentError")
 _FORMATTER = string.Formatter()
 
 
-class PolicyAttachmentError(Exception):
-    """Base class: every failure this package reports on purpose."""
+class Message:
+    """A message rendered from named fields: one headline, detail lines, ways out.
 
-    headline: ClassVar[str] = "A policy attachment operation failed."
+    Subclasses set the templates; a detail or way out naming a field that is
+    missing or None is left out, and such a field reads "?" in the headline.
+    The program's own errors (a ``pulumi.RunError`` family) render the same way.
+    """
+
+    headline: ClassVar[str] = "The operation failed."
     details: ClassVar[tuple[str, ...]] = ()
     ways_out: ClassVar[tuple[str, ...]] = ()
     #: fields a template may use that callers need not give
     defaults: ClassVar[Mapping[str, Any]] = {}
+    #: name the ``where`` field (the config entry) on a line of its own, after the headline
+    where_line: ClassVar[bool] = True
+
+    fields: dict[str, Any]
+
+    def render(self) -> str:
+        """The headline, then the detail lines, then "Ways out:" and one line each."""
+        fields = self.template_fields()
+        lines = [self.headline.format_map(_Known(fields))]
+        if fields.get("where") and self.where_line:
+            lines.append(f"Declared at: {fields['where']}")
+        lines += [line for line in (_fill(t, fields) for t in self.details) if line]
+        ways = [way for way in (_fill(t, fields) for t in self.ways_out) if way]
+        if ways:
+            lines.append("Ways out:")
+            lines += [f"  - {way}" for way in ways]
+        return "\n".join(lines)
+
+    def template_fields(self) -> dict[str, Any]:
+        """The fields the templates see (override to derive some)."""
+        return self.fields
+
+    @property
+    def headline_text(self) -> str:
+        """The rendered headline alone (summaries show it on one line)."""
+        return self.headline.format_map(_Known(self.template_fields()))
+
+
+class PolicyAttachmentError(Message, Exception):
+    """Base class: every failure this package reports on purpose."""
+
+    headline = "A policy attachment operation failed."
 
     def __init__(self, **fields: Any) -> None:
-        self.fields: dict[str, Any] = {**self.defaults, **fields}
+        self.fields = {**self.defaults, **fields}
         super().__init__(self.render())
 
     @property
     def kwargs(self) -> dict[str, Any]:
         """The fields this error was built with (pickling, tests)."""
         return self.fields
-
-    def render(self) -> str:
-        """The headline, then the detail lines, then "Ways out:" and one line each."""
-        lines = [self.headline_text]
-        if self.fields.get("where"):
-            lines.append(f"Declared at: {self.fields['where']}")
-        lines += [line for line in (_fill(t, self.fields) for t in self.details) if line]
-        ways = [way for way in (_fill(t, self.fields) for t in self.ways_out) if way]
-        if ways:
-            lines.append("Ways out:")
-            lines += [f"  - {way}" for way in ways]
-        return "\n".join(lines)
-
-    @property
-    def headline_text(self) -> str:
-        """The rendered headline alone (summaries show it on one line); a field
-        nobody could learn reads "?" there rather than dropping the line."""
-        return self.headline.format_map(_Known(self.fields))
 
     def with_fields(self: E, **fields: Any) -> E:
         """The same error with more (or corrected) fields; the cause is kept."""
@@ -143,7 +162,7 @@ class LastPolicyError(PolicyAttachmentError):
     details = ("AWS requires every root, OU and account to keep at least {minimum} {type_label} attached "
                "at all times, and refuses this detach.",)
     ways_out = (
-        "attach a replacement {type_label} to {target_id} in the same update (declare its attachment)",
+        "attach a replacement {type_label} to {target} in the same update (declare its attachment)",
         "or keep this attachment in the program",
         "or " + _SKIP_DESTROY_WAY,
     )
@@ -162,10 +181,10 @@ class LockoutError(PolicyAttachmentError):
         "to it allows it; the management account is never restricted. AWS would accept this detach.",
     )
     ways_out = (
-        "keep {policy}, or another SCP that allows actions, attached to {target_id}",
+        "keep {policy}, or another SCP that allows actions, attached to {target}",
         "to deny everything there on purpose, keep FullAWSAccess and attach an SCP with "
         '{{"Effect": "Deny", "Action": "*", "Resource": "*"}} next to it',
-        "to switch {target_id} to an allow-list, attach the SCP that allows the permitted actions in the "
+        "to switch {target} to an allow-list, attach the SCP that allows the permitted actions in the "
         "same update (declare its attachment)",
         "to stop managing this attachment but leave it in AWS, " + _SKIP_DESTROY_WAY,
     )

@@ -307,6 +307,9 @@ class ExclusivePolicies(pulumi.dynamic.Resource, module=MODULE, name=EXCLUSIVE_N
     target_type: pulumi.Output[str]
     found: pulumi.Output[list[str]]
     attached: pulumi.Output[list[str]]
+    #: in a preview, the calls planned ("Name (p-id)"); empty once applied
+    attach: pulumi.Output[list[str]]
+    detach: pulumi.Output[list[str]]
 
     def __init__(
         self,

@@ -49,7 +49,7 @@ import copy
 import functools
 import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Optional, TypeVar
@@ -409,6 +409,32 @@ class Guard:
                 else:
                     book.unknown_attaches[target_id] += 1
 
+    def judge_removals(self, target_id: str, policy_type: str, leaving: Iterable[str],
+                       new_documents: tuple[str, ...] = ()) -> Optional[errors.PolicyAttachmentError]:
+        """What this run's delete hooks will say when the update removes ``leaving``
+        from the target: the refusal one of them gets, or None. The snapshot is the
+        one the hooks build (the same cached answers; declared attachments typed the
+        same way; ``new_documents``: policies this update creates for the target).
+        Order does not matter: of several removals the guard refuses one exactly when
+        what the target keeps after all of them breaks a rule, whichever comes last.
+        Blocking (AWS calls): for the change summary, off the event loop."""
+        listed = self.lookups.attached(target_id, policy_type)
+        gone = sorted(set(leaving) & {p.id for p in listed or ()})
+        if not gone or (self.limits.of(policy_type).minimum == 0 and policy_type != rules.SERVICE_CONTROL_POLICY):
+            return None
+        self._type_declared(target_id)
+        with self.lock:
+            arriving = frozenset(self.ledger.attaches[(target_id, policy_type)])
+        attached = frozenset(p.id for p in listed or ())
+        documents = self.lookups.documents()
+        for last in gone:
+            state = rules.TargetState(policy_type, attached, arriving, leaving=frozenset(gone) - {last},
+                                      new_documents=new_documents)
+            decision = rules.judge_detach(state, last, self.limits, documents)
+            if not decision.allowed:
+                return self._detach_refusal(decision, self.lookups.policy_display(last), target_id, policy_type)
+        return None
+
     async def before_delete_exclusive(self, args: pulumi.ResourceHookArgs) -> None:
         """Refuse, at preview, deleting an exclusive set when giving its target
         back what it found is impossible (:func:`provider.rules.plan_give_back`,
@@ -488,6 +514,24 @@ def register_guard() -> tuple[pulumi.ResourceHook, pulumi.ResourceHook]:
     up by name to delete resources that carry them.
     """
     return current().hooks()
+
+
+def judge_removals(target_id: str, policy_type: str, leaving: Iterable[str],
+                   new_documents: tuple[str, ...] = ()) -> Optional[errors.PolicyAttachmentError]:
+    """The refusal this run's guard will give removing ``leaving`` from the target,
+    or None (:meth:`Guard.judge_removals`). Blocking."""
+    return current().judge_removals(target_id, policy_type, leaving, new_documents)
+
+
+def run_lookups() -> Lookups:
+    """This run's cached answers about the organization (shared with the guard's hooks)."""
+    return current().lookups
+
+
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """Run a blocking call on this run's guard workers, never on the event loop's
+    default executor (see the module docstring), and await it."""
+    return await current()._off_loop(fn, *args)
 
 
 def label_resources(labels: Mapping[str, str]) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Optional
 
 from . import ids
-from .aws import OrganizationsApi, PolicySummary, RootSummary
+from .aws import OrganizationsApi, PolicySummary, RootSummary, TargetSummary
 from .names import ROOT_NAME, ou_path, policy_display, target_display
 from .refusals import TargetFacts
 from .rules import Documents
@@ -76,6 +76,44 @@ class Lookups:
             return summary.content if summary else None
 
         return content
+
+    # -- the tree, for what a change reaches --------------------------------------------
+
+    def ancestors(self, target_id: str) -> list[str]:
+        """The roots and OUs above a target, nearest first, the root last (one
+        ListParents per level, once per run); [] for the root."""
+        found: list[str] = []
+        current = target_id
+        for _ in range(MAX_OU_DEPTH + 1):
+            if ids.target_type(current) == ids.ROOT:
+                break
+            parent = self._once(("parent", current), functools.partial(self.api.parent_id, current))
+            if parent is None:
+                break
+            found.append(parent)
+            current = parent
+        return found
+
+    def accounts_below(self, target_id: str) -> list[TargetSummary]:
+        """Every account at or below a target, sorted by name: the root's are the
+        organization's (ListAccounts); an OU's are found walking the OUs below it
+        (one ListOrganizationalUnitsForParent and one ListAccountsForParent per
+        OU, every page); an account is itself. Once per target per run."""
+        return self._once(("below", target_id), functools.partial(self._accounts_below, target_id))
+
+    def _accounts_below(self, target_id: str) -> list[TargetSummary]:
+        kind = ids.target_type(target_id)
+        if kind == ids.ROOT:
+            found = self.api.accounts()
+        elif kind == ids.ACCOUNT:
+            found = [TargetSummary(target_id, self.target_name(target_id) or target_id)]
+        else:
+            found, parents = [], [target_id]
+            while parents:
+                parent = parents.pop()
+                found += self.api.accounts_in(parent)
+                parents += [ou.id for ou in self.api.child_ous(parent)]
+        return sorted(found, key=lambda a: (a.name, a.id))
 
     # -- for messages (never raise) --------------------------------------------------
 

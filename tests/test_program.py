@@ -26,6 +26,7 @@ from pulumi.runtime.mocks import MockMonitor, MockResourceArgs
 import program
 import provider
 from program import ConfigError
+from program.removals import RemovalLimitError
 from provider import guard
 from provider.guard import BEFORE_DELETE_EXCLUSIVE_HOOK, BEFORE_DELETE_HOOK
 
@@ -40,13 +41,21 @@ ACCOUNT = "111111111111"
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Answers every registration with ``<name>-id`` and records it."""
+    """Answers every registration with ``<name>-id`` and records it. The stack's
+    record (RemovalLimit) answers as its provider's check would, given the
+    previous record ``record_olds`` (None: a stack with no record yet)."""
 
-    def __init__(self) -> None:
+    def __init__(self, record_olds: Optional[dict[str, Any]] = None) -> None:
         self.resources: list[MockResourceArgs] = []
+        self.record_olds = record_olds
 
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict]:
         self.resources.append(args)
+        if args.typ == REMOVAL_LIMIT:
+            from program.removals import RemovalLimitProvider
+
+            olds = {"declared": self.record_olds} if self.record_olds is not None else {}
+            return f"{args.name}-id", RemovalLimitProvider().check(olds, dict(args.inputs)).inputs
         return f"{args.name}-id", dict(args.inputs)
 
     def call(self, args: Any) -> tuple[dict, Optional[list]]:
@@ -99,9 +108,10 @@ class NoAws:
 
 
 def run_program(config: dict[str, Any], *, api: Any = None, project_dir: Optional[Path] = None,
-                preview: bool = False, before: Callable[[], None] = lambda: None) -> Run:
+                preview: bool = False, before: Callable[[], None] = lambda: None,
+                record_olds: Optional[dict[str, Any]] = None) -> Run:
     """Run program.run() in a fresh mock engine with ``config`` as the stack config."""
-    mocks = RecordingMocks()
+    mocks = RecordingMocks(record_olds)
     monitor = RecordingMonitor(mocks)
     # Each run gets its own event loop and root stack, as each engine run does; other test
     # modules' asyncio.run() leaves no current loop behind, which set_mocks needs.
@@ -521,7 +531,7 @@ def test_two_accounts_with_one_name_are_refused(org: dict[str, Any], orgs_client
     ({**attachments_config({OU: ["p-examplepolicy1"]}), "org-policies:allowEmpty": True}, 5),
     (DECLARES_NONE, None),
 ], ids=["default", "set", "allowEmpty with attachments", "nothing declared on purpose"])
-def test_the_removal_limit_is_declared_before_the_attachments_with_what_removal_detaches(
+def test_the_record_is_declared_before_the_attachments_with_every_entry(
         config: dict[str, Any], limit: Optional[int]) -> None:
     config = {**config}
     if config["org-policies:attachments"]:
@@ -531,31 +541,57 @@ def test_the_removal_limit_is_declared_before_the_attachments_with_what_removal_
     first = registered_before_the_attachments(run, REMOVAL_LIMIT)
     assert first.name == "removal-limit"
     assert first.inputs.get("limit") == limit  # the SDK leaves a None input out
-    expected = {f"{OU}/p-examplepolicy1": f"{OU}: p-examplepolicy1"} if limit is not None else {}
-    assert first.inputs["declared"] == expected  # skip_destroy: removing it detaches nothing
+    expected = {} if limit is None else {
+        f"{OU}/p-examplepolicy1": record("p-examplepolicy1"),
+        f"{OU}/p-FullAWSAccess": record("p-FullAWSAccess", skip_destroy=True)}  # kept: the summary names it
+    assert first.inputs["declared"] == expected
 
 
-# (case, old declared, new declared, limit, refused, message parts)
+def record(key: str, target: str = OU, skip_destroy: bool = False, label: Optional[str] = None) -> dict[str, Any]:
+    return {"kind": "attachment", "target": target, "target_label": target, "key": key, "label": label or key,
+            "skip_destroy": skip_destroy, "adopt": False}
+
+
+A, B, C = (record(f"p-example{n}000") for n in "abc")
+SKIPPED = record("p-exampleskip", skip_destroy=True)
+
+# (case, old declared, new declared, limit, refused count, the record check keeps)
 REMOVAL_CHECKS = [
-    ("first run", None, {"a": "A"}, 0, False, []),
-    ("nothing removed", {"a": "A"}, {"a": "A", "b": "B"}, 0, False, []),
-    ("at the limit", {"a": "A", "b": "B", "c": "C"}, {"c": "C"}, 2, False, []),
-    ("past the limit", {"a": "A", "b": "B", "c": "C"}, {"c": "C"}, 1, True,
-     ["removes 2 attachments", "more than org-policies:maxRemovals allows (1): A; B.",
-      "org-policies:maxRemovals: 2", "org-policies:allowEmpty: true"]),
-    ("everything, no limit", {"a": "A", "b": "B"}, {}, None, False, []),
+    ("first run", None, {"a": A}, 0, None, {"a": A}),
+    ("nothing removed", {"a": A}, {"a": A, "b": B}, 0, None, {"a": A, "b": B}),
+    ("at the limit", {"a": A, "b": B, "c": C}, {"c": C}, 2, None, {"c": C}),
+    ("past the limit: the previous record stays", {"a": A, "b": B, "c": C}, {"c": C}, 1, 2, {"a": A, "b": B, "c": C}),
+    ("skip_destroy removals do not count", {"a": A, "s": SKIPPED}, {"a": A}, 0, None, {"a": A}),
+    ("a record from before it kept entries (labels)", {"x/p-examplea000": "Root: A", "y/p-exampleb000": "Root: B"},
+     {}, 1, 2, {"x/p-examplea000": "Root: A", "y/p-exampleb000": "Root: B"}),
+    ("everything, no limit", {"a": A, "b": B}, {}, None, None, {}),
 ]
 
 
-@pytest.mark.parametrize("case, olds, news, limit, refused, parts", REMOVAL_CHECKS,
+@pytest.mark.parametrize("case, olds, news, limit, refused, kept", REMOVAL_CHECKS,
                          ids=[row[0] for row in REMOVAL_CHECKS])
-def test_the_removal_limit_check_counts_what_the_last_update_declared_and_this_one_does_not(
-        case: str, olds: Optional[dict[str, str]], news: dict[str, str], limit: Optional[int],
-        refused: bool, parts: list[str]) -> None:
+def test_the_record_check_counts_what_the_last_update_declared_and_this_one_does_not(
+        case: str, olds: Optional[dict[str, Any]], news: dict[str, Any], limit: Optional[int],
+        refused: Optional[int], kept: dict[str, Any]) -> None:
     from program.removals import RemovalLimitProvider
 
-    result = RemovalLimitProvider().check({"declared": olds} if olds is not None else {},
-                                          {"declared": news, "limit": limit})
-    assert bool(result.failures) == refused
-    for part in parts:
-        assert part in result.failures[0].reason, f"{part!r} not in {result.failures[0].reason!r}"
+    provider_ = RemovalLimitProvider()
+    result = provider_.check({"declared": olds} if olds is not None else {}, {"declared": news, "limit": limit})
+    assert result.failures == []  # never a check failure: the program refuses, once, with the summary
+    assert result.inputs["declared"] == kept and result.inputs["previous"] == (olds or {})
+    assert result.inputs["refused"] == (None if refused is None else {"count": refused, "limit": limit})
+    diff = provider_.diff("removal-limit", provider_.create(result.inputs).outs, result.inputs)
+    assert diff.changes is bool(refused)  # stored as checked: a change only when refused again
+    assert provider_.create(result.inputs).outs["previous"] == kept  # settled: "no change" when read back
+
+
+def test_a_run_past_the_removal_limit_declares_no_attachment_and_names_what_it_removes() -> None:
+    previous = {f"{OU}/p-example{n}000": record(f"p-example{n}000", label=f"Policy{n}") for n in "abcdefg"}
+    with pytest.raises(RemovalLimitError) as caught:
+        run_program(attachments_config({OU: ["p-examplea000"]}), api=NoAws(), record_olds=previous)
+    message = str(caught.value)
+    assert message.splitlines()[0] == ("Refusing this update: it removes 6 attachments from the stack, more than "
+                                       "org-policies:maxRemovals allows (5).")
+    assert f"Removed: {OU}: Policyb; {OU}: Policyc;" in message
+    assert "org-policies:maxRemovals: 6" in message and "`pulumi destroy --run-program`" in message
+    assert [r.typ for r in registered_by_last_run()] == [REMOVAL_LIMIT]

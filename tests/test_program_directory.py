@@ -173,7 +173,7 @@ def test_a_policy_name_of_a_disabled_type_says_so_with_the_command(
         plan_attachments(parse_config(None, {"Root": ["DailyBackups"]}), directory)
     assert str(caught.value) == (
         'org-policies:attachments, target "Root", item 1 ("DailyBackups"): policy \'DailyBackups\' is a '
-        "BACKUP_POLICY, and policies of that type are not enabled in this organization. Enable the type "
+        "BACKUP_POLICY, and policies of that type are not enabled in this organization.\nEnable the type "
         f"first: aws organizations enable-policy-type --root-id {org['root']} --policy-type BACKUP_POLICY.")
 
 
@@ -200,7 +200,7 @@ def test_one_policy_name_in_two_types_is_ambiguous() -> None:
     with pytest.raises(AmbiguousNameError) as caught:
         TwoTypes(NoApi()).policy("Baseline")
     assert str(caught.value) == ("policy 'Baseline' matches 2 policies: p-ser00001 (SERVICE_CONTROL_POLICY), "
-                                 "p-tag00001 (TAG_POLICY). Use the ID of the one you mean instead of the name.")
+                                 "p-tag00001 (TAG_POLICY).\nUse the ID of the one you mean instead of the name.")
 
 
 @pytest.mark.parametrize("first, second", [("Root", "{root}"), ("Root/Workloads", "{ous.Root/Workloads}"),
