@@ -213,22 +213,27 @@ _DESTROY_NOTE = "`pulumi destroy --run-program` works without this change."
 
 def _vanished_target(err: ProgramError, entry: TargetEntry) -> str:
     if not isinstance(err, NameNotFoundError):  # ambiguous: the message says to use the ID
-        return f"{err} {_DESTROY_NOTE}"
+        return f"{err}\n{_DESTROY_NOTE}"
     listed = ", ".join(item.policy.text for item in entry.items)
-    return (f"{err} If an earlier `pulumi up` applied this entry, the stack still holds its "
-            f"attachments ({listed}). If {entry.target.text} was deleted or left the organization, "
-            "remove this entry: its attachments went with it, and `pulumi up` drops them from the "
-            "stack. If it was renamed or moved, write its new name or path, or its ID. "
-            f"{_DESTROY_NOTE}")
+    return "\n".join([
+        str(err),
+        f"If an earlier `pulumi up` applied this entry, the stack still holds its attachments ({listed}).",
+        f"If {entry.target.text} was deleted or left the organization, remove this entry: its attachments went "
+        "with it, and `pulumi up` drops them from the stack.",
+        "If it was renamed or moved, write its new name or path, or its ID.",
+        _DESTROY_NOTE])
 
 
 def _vanished_policy(err: ProgramError, position: int, target: str) -> str:
     if not isinstance(err, NameNotFoundError):  # ambiguous, or its type disabled: said in err
-        return f"{err} {_DESTROY_NOTE}"
-    return (f"{err} If an earlier `pulumi up` applied this item, the stack still holds that "
-            f"attachment to {target}. If the policy was deleted, remove item {position}: its "
-            "attachments went with it, and `pulumi up` drops them from the stack. If it was "
-            f"renamed, write its new name, or its ID (p-...). {_DESTROY_NOTE}")
+        return f"{err}\n{_DESTROY_NOTE}"
+    return "\n".join([
+        str(err),
+        f"If an earlier `pulumi up` applied this item, the stack still holds that attachment to {target}.",
+        f"If the policy was deleted, remove item {position}: its attachments went with it, and `pulumi up` drops "
+        "them from the stack.",
+        "If it was renamed, write its new name, or its ID (p-...).",
+        _DESTROY_NOTE])
 
 
 def _resolve(where: str, fn: Callable[[], str]) -> str:

@@ -90,6 +90,7 @@ async def _review(previous: dict[str, Declared], current: dict[str, Declared], r
     except Exception as err:  # noqa: BLE001 - a summary never fails the preview it describes
         pulumi.log.warn(f"org-policies: the change summary could not be made: {err}")
         return
+    provider.summarised_removals(e.name for e in changes.removed(previous, current))
     pulumi.log.info(as_text(summary))
     path = os.environ.get(SUMMARY_FILE)
     if path:

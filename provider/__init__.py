@@ -51,6 +51,7 @@ from .guard import (
     off_loop,
     register_guard,
     run_lookups,
+    summarised_removals,
 )
 from .limits import (
     AWS_LIMITS,
@@ -124,6 +125,7 @@ __all__ = [
     "schema",
     "stack_config",
     "stack_settings",
+    "summarised_removals",
 ]
 
 if in_program_run():

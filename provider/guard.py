@@ -135,6 +135,8 @@ class Guard:
         self.ledger = Ledger()
         #: resource name -> where the program declared it (e.g. its stack config entry)
         self.labels: dict[str, str] = {}
+        #: the removals a change summary listed (None: no summary); a delete hook names any other
+        self.summarised_removals: Optional[frozenset[str]] = None
         self._hooks: Optional[tuple[pulumi.ResourceHook, pulumi.ResourceHook]] = None
 
     # -- what the run owns, built on first use ------------------------------------------
@@ -268,9 +270,13 @@ class Guard:
         refuses (the target's last SCP, or a lockout), or that an exclusive set
         declared in this update takes over."""
         outs = await _plain(args.old_outputs or args.old_inputs or {})
+        target_id, policy_id = outs.get(TARGET_ID), outs.get(POLICY_ID)
+        if self.summarised_removals is not None and args.name not in self.summarised_removals:
+            pulumi.log.info(f"org-policies change summary: also removes {args.name} from the stack, left there by an "
+                            "earlier update that did not finish" + ("" if outs.get(SKIP_DESTROY) is not True else
+                                                                    " (skip_destroy: it stays attached in AWS)"))
         if outs.get(SKIP_DESTROY) is True:
             return
-        target_id, policy_id = outs.get(TARGET_ID), outs.get(POLICY_ID)
         if not (known(target_id, is_engine_unknown) and known(policy_id, is_engine_unknown)):
             return
         lookups = self.lookups
@@ -298,9 +304,9 @@ class Guard:
         decision = await self._decide(target_id, policy_type, frozenset(p.id for p in attached), policy_id)
         if decision.verdict is rules.Detach.ALLOWED_IF_UNKNOWN_REPLACES:
             pulumi.log.warn(
-                f"{display} is the last {policy_type_label(policy_type)} known on {target_id}; the update also "
-                f"attaches a policy to {target_id} whose ID is not known until it is created, and it is counted "
-                "as the replacement. If it is not of the same type, the detach will be refused while applying.")
+                f"{display} is the last {policy_type_label(policy_type)} known on {target_id}: its removal counts "
+                "on a policy this update attaches there whose ID is not known yet.\n"
+                "If that policy is not of the same type, the detach will be refused while applying.")
         if decision.allowed:
             return
         refusal = await self._off_loop(self._detach_refusal, decision, display, target_id, policy_type)
@@ -455,26 +461,35 @@ class Guard:
             raise errors.ExclusiveHandoverError(target=await self._off_loop(lookups.target_display, target_id),
                                                 type_label=policy_type_label(policy_type),
                                                 policies=", ".join(handed_over))
-        refusal = await self._off_loop(self._give_back_refusal, target_id, policy_type, outs)
-        if refusal is not None:
-            raise refusal
+        # In a preview, the change summary cannot know what the set found: the calls are said here.
+        plan = await self._off_loop(self._give_back, target_id, policy_type, outs, pulumi.runtime.is_dry_run())
+        if isinstance(plan, errors.PolicyAttachmentError):
+            raise plan
+        if plan:
+            pulumi.log.info(plan)
 
-    def _give_back_refusal(self, target_id: str, policy_type: str,
-                           outs: dict[str, Any]) -> Optional[errors.PolicyAttachmentError]:
-        """The refusal of giving the target back what its set found, if any. Blocking."""
+    def _give_back(self, target_id: str, policy_type: str, outs: dict[str, Any],
+                   describe: bool) -> errors.PolicyAttachmentError | str:
+        """The refusal of giving the target back what its set found, or (``describe``)
+        the calls it makes, as a line for the change summary; else ''. Blocking."""
         lookups = self.lookups
         listed = lookups.attached(target_id, policy_type)
         if listed is None:
-            return None  # the target is gone: nothing to give back
+            return ""  # the target is gone: nothing to give back
         attached = {p.id for p in listed}
         found = {p for p in outs.get(FOUND) or [] if p in attached or lookups.policy(p) is not None}
         result = rules.plan_give_back(attached, found, outs.get(POLICY_IDS) or [], policy_type, self.limits,
                                       lookups.documents())
-        if not isinstance(result, Impossible):
-            return None
-        return refusals.exclusive_restore(lookups.target_display(target_id), policy_type,
-                                          [lookups.policy_display(p) for p in found],
-                                          [p.display for p in listed], result.reason)
+        if isinstance(result, Impossible):
+            return refusals.exclusive_restore(lookups.target_display(target_id), policy_type,
+                                              [lookups.policy_display(p) for p in found],
+                                              [p.display for p in listed], result.reason)
+        if not describe:
+            return ""
+        calls = [f"{step.action} {lookups.policy_display(step.policy_id)}" for step in result]
+        return (f"org-policies change summary: {lookups.target_display(target_id)} stops being exclusive for "
+                f"{policy_type_label(policy_type)}s and gets back what the stack found: "
+                f"{', '.join(calls) or 'no call needed'}.")
 
 
 # -- one Guard per engine run -------------------------------------------------------------
@@ -521,6 +536,13 @@ def judge_removals(target_id: str, policy_type: str, leaving: Iterable[str],
     """The refusal this run's guard will give removing ``leaving`` from the target,
     or None (:meth:`Guard.judge_removals`). Blocking."""
     return current().judge_removals(target_id, policy_type, leaving, new_documents)
+
+
+def summarised_removals(names: Iterable[str]) -> None:
+    """Tell this run's delete hooks which removals the change summary listed: a
+    delete of any other attachment (one an earlier update left half done) is then
+    named in the preview's output too."""
+    current().summarised_removals = frozenset(names)
 
 
 def run_lookups() -> Lookups:
