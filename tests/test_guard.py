@@ -103,7 +103,7 @@ def test_replacement_with_unknown_policy_id_counts_with_a_warning(ledger, org, c
     target = org["accounts"]["sandbox-1"]
     declare(target, UNKNOWN)
     run(guard.current().before_delete(delete_args("p-FullAWSAccess", target)))
-    assert "not known until it is created" in capsys.readouterr().err
+    assert "whose ID is not known yet" in capsys.readouterr().err
 
 
 def test_output_ids_are_counted_once_settled(ledger, org):
@@ -173,7 +173,7 @@ def test_unknowns_as_the_sdk_deserializes_them(ledger, org, capsys):
     target = org["accounts"]["sandbox-1"]
     declare(target, Unknown())
     run(guard.current().before_delete(delete_args("p-FullAWSAccess", target)))
-    assert "not known until it is created" in capsys.readouterr().err
+    assert "whose ID is not known yet" in capsys.readouterr().err
 
 
 def test_preview_calls_one_list_per_affected_target_and_none_elsewhere(ledger, org, orgs_client, calls, make_scps):
@@ -315,7 +315,7 @@ def test_a_policy_created_in_the_same_update_counts_as_its_document_says(
             run(guard.current().before_delete(delete_args("p-FullAWSAccess", target)))
         created = "NewPolicy (created in this update)"
         assert (created in str(err.value)) is (policy_type == SCP)
-    assert "not known until it is created" not in capsys.readouterr().err
+    assert "whose ID is not known yet" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("content, refusal", [(ALLOW_LIST_CONTENT, None), (SCP_CONTENT, LockoutError)])
@@ -328,7 +328,7 @@ def test_a_new_scp_replacing_a_targets_only_scp_counts_without_a_warning(ledger,
     else:
         with pytest.raises(refusal):
             run(guard.current().before_delete(delete_args("p-FullAWSAccess", target)))
-    assert "not known until it is created" not in capsys.readouterr().err
+    assert "whose ID is not known yet" not in capsys.readouterr().err
 
 
 def test_an_unknown_policy_without_a_document_is_never_a_lockout(ledger, org, orgs_client):
