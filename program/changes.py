@@ -100,6 +100,7 @@ class Change:
     policy: str
     policy_id: Optional[str] = None
     entry: Optional[str] = None  # the resource name, for removals the guard may refuse
+    policy_type: Optional[str] = None  # when the entry says it (an exclusive set's type)
 
 
 @dataclass
@@ -152,7 +153,7 @@ def classify(previous: Mapping[str, Declared], current: Mapping[str, Declared],
             continue
         if entry.kind == EXCLUSIVE:
             if not entry.skip_destroy:
-                target(entry).changes.append(Change(Action.GIVE_BACK, entry.key, entry=name))
+                target(entry).changes.append(Change(Action.GIVE_BACK, entry.key, entry=name, policy_type=entry.key))
         else:
             action = Action.FORGET if entry.skip_destroy else Action.DETACH
             target(entry).changes.append(Change(action, entry.policy_label, _id_of(entry), name))
@@ -172,9 +173,11 @@ def _attach_action(entry: Declared, before: Optional[Declared], outcome: Outcome
 
 def _exclusive(changes: TargetChanges, entry: Declared, before: Optional[Declared], outcome: Outcome) -> None:
     if before is None or before.kind != EXCLUSIVE:
-        changes.changes.append(Change(Action.TAKE_OVER, entry.key, entry=entry.name))
-    changes.changes += [Change(Action.EXCLUSIVE_ATTACH, p) for p in outcome.plan_attach]
-    changes.changes += [Change(Action.EXCLUSIVE_DETACH, p) for p in outcome.plan_detach]
+        changes.changes.append(Change(Action.TAKE_OVER, entry.key, entry=entry.name, policy_type=entry.key))
+    changes.changes += [Change(Action.EXCLUSIVE_ATTACH, p, entry=entry.name, policy_type=entry.key)
+                        for p in outcome.plan_attach]
+    changes.changes += [Change(Action.EXCLUSIVE_DETACH, p, entry=entry.name, policy_type=entry.key)
+                        for p in outcome.plan_detach]
 
 
 def _id_of(entry: Declared) -> Optional[str]:

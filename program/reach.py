@@ -89,7 +89,7 @@ def _line(change: Change, lookups: Lookups, policy_types: Mapping[str, str]) -> 
         return Line(change.action, shown, summary.type if summary else None)
     if change.action in (Action.TAKE_OVER, Action.GIVE_BACK):
         return Line(change.action, names.policy_type_label(change.policy), change.policy)
-    return Line(change.action, change.policy, policy_types.get(change.entry or ""))
+    return Line(change.action, change.policy, change.policy_type or policy_types.get(change.entry or ""))
 
 
 def _refusals(changes: TargetChanges, lines: list[Line], new_documents: Mapping[str, tuple[str, ...]],

@@ -91,7 +91,10 @@ async def _review(previous: dict[str, Declared], current: dict[str, Declared], r
         pulumi.log.warn(f"org-policies: the change summary could not be made: {err}")
         return
     provider.summarised_removals(e.name for e in changes.removed(previous, current))
-    pulumi.log.info(as_text(summary))
+    try:
+        pulumi.log.info(as_text(summary))
+    except Exception:  # noqa: BLE001 - the engine stopped (a refusal it printed): nothing to add
+        return
     path = os.environ.get(SUMMARY_FILE)
     if path:
         try:
@@ -102,17 +105,27 @@ async def _review(previous: dict[str, Declared], current: dict[str, Declared], r
 
 async def _outcomes(registered: Registered) -> dict[str, Outcome]:
     """What the engine answered for each declared resource: created (a preview's
-    unknown outputs), the ID it attaches, an exclusive set's planned calls."""
+    unknown outputs), the ID it attaches, an exclusive set's planned calls. A
+    resource the engine refused (its check failed: the preview says why) is left out."""
     found: dict[str, Outcome] = {}
     for name, attachment in registered.attachments.items():
-        created = not await attachment.target_type.is_known()
-        policy_id = await attachment.policy_id.future() if await attachment.policy_id.is_known() else None
+        try:
+            created = not await attachment.target_type.is_known()
+            policy_id = await _known(attachment.policy_id)
+        except Exception:  # noqa: BLE001 - refused by its check, reported by the engine already
+            continue
         found[name] = Outcome(created=created, policy_id=policy_id if isinstance(policy_id, str) else None)
     for name, owned in registered.exclusive.items():
-        attach = await owned.attach.future() if await owned.attach.is_known() else None
-        detach = await owned.detach.future() if await owned.detach.is_known() else None
+        try:
+            attach, detach = await _known(owned.attach), await _known(owned.detach)
+        except Exception:  # noqa: BLE001 - as above
+            continue
         found[name] = Outcome(plan_attach=tuple(attach or ()), plan_detach=tuple(detach or ()))
     return found
+
+
+async def _known(output: pulumi.Output[Any]) -> Any:
+    return await output.future() if await output.is_known() else None
 
 
 def build(previous: Mapping[str, Declared], current: Mapping[str, Declared], outcomes: Mapping[str, Outcome],

@@ -129,7 +129,8 @@ def test_an_exclusive_plan_is_listed_from_the_sets_outputs(run, org):
                                                      plan_detach=("FullAWSAccess (p-FullAWSAccess)",))})
     texts = [text for _, text in summary.lines(result)]
     assert texts[2:5] == ["~ becomes exclusive for service control policy (SCP)",
-                          f"+ attach (exclusive) {restrict}", "- detach (exclusive) FullAWSAccess (p-FullAWSAccess)"]
+                          f"+ attach (exclusive) {restrict} [SCP]",
+                          "- detach (exclusive) FullAWSAccess (p-FullAWSAccess) [SCP]"]
 
 
 def test_a_policy_this_stack_creates_counts_by_its_document(run, org, orgs_client):
