@@ -49,7 +49,7 @@ class _Parser(argparse.ArgumentParser):
 
 def parser() -> argparse.ArgumentParser:
     """The command's arguments."""
-    cli = _Parser(prog=PROG, description="Declare what the organization has attached now, as "
+    cli = _Parser(prog=PROG, allow_abbrev=False, description="Declare what the organization has attached now, as "
                   "org-policies:attachments entries with import: true (read-only).")
     cli.add_argument("--stack", required=True, help="the stack: its settings are Pulumi.<stack>.yaml")
     cli.add_argument("--cwd", type=Path, default=None, help="the project folder (default: the current one)")

@@ -64,8 +64,7 @@ class PolicyTypeDisabledError(UsageError):
 class SubtreeNotFoundError(UsageError):
     """Raised when ``--under`` names no OU (or names it ambiguously)."""
 
-    headline = "--under {under!r} {problem}."
-    details = ("{hint}",)
+    headline = "--under {under!r} {problem}: {hint}"
 
 
 class ReadDeniedError(AdoptError):

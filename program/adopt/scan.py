@@ -135,10 +135,10 @@ class _Scan:
         if kind is not None:
             problem = "is an account, not an OU" if kind == ids.ACCOUNT else "is not this organization's root"
             raise SubtreeNotFoundError(under=under, problem=problem,
-                                       hint="Give an OU: its path from the root (Root/Workloads) or its ID (ou-...).")
+                                       hint="give an OU: its path from the root (Root/Workloads) or its ID (ou-...).")
         if not under.startswith(ROOT_NAME + OU_SEPARATOR):
             raise SubtreeNotFoundError(under=under, problem="is not an OU path from the root",
-                                       hint=f"Write it as {ROOT_NAME}/<OU>/<child OU>, or give the OU's ID (ou-...).")
+                                       hint=f"write it as {ROOT_NAME}/<OU>/<child OU>, or give the OU's ID (ou-...).")
         parent, path = root_id, ROOT_NAME
         for name in under.split(OU_SEPARATOR)[1:]:
             children = self._list_children(parent)
@@ -148,11 +148,11 @@ class _Scan:
                 close = close_matches(name, (self.ous[c].name for c in children))
                 raise SubtreeNotFoundError(
                     under=under, problem=f"names no OU: there is no {path}",
-                    hint=(f"Close candidates: {', '.join(path.rsplit(OU_SEPARATOR, 1)[0] + '/' + c for c in close)}."
-                          if close else "Check the path (names are case-sensitive), or give the OU's ID (ou-...)."))
+                    hint=(f"close candidates: {', '.join(path.rsplit(OU_SEPARATOR, 1)[0] + '/' + c for c in close)}."
+                          if close else "check the path (names are case-sensitive), or give the OU's ID (ou-...)."))
             if len(matches) > 1:
                 raise SubtreeNotFoundError(under=under, problem=f"names {len(matches)} OUs ({', '.join(matches)})",
-                                           hint="Give the ID of the one you mean.")
+                                           hint="give the ID of the one you mean.")
             parent = matches[0]
         return parent
 
@@ -163,7 +163,7 @@ class _Scan:
             parent = self.api.parent_id(chain[-1])
             if parent is None:
                 raise SubtreeNotFoundError(under=ou_id, problem="is no OU of this organization",
-                                           hint="Check the ID: aws organizations list-organizational-units-for-parent.")
+                                           hint="check the ID (aws organizations list-parents --child-id <ID>).")
             chain.append(parent)
         for parent in reversed(chain[1:]):
             self._list_children(parent)
