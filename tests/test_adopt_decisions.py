@@ -7,9 +7,9 @@ import pytest
 
 from program.adopt import adoption, listing, naming
 from program.adopt.declared import Declared, DeclaredTarget
-from program.adopt.snapshot import Ou, Snapshot
+from program.adopt.snapshot import Snapshot
 from program.config import TargetKind
-from provider import PolicySummary
+from provider import PolicySummary, TargetSummary
 
 SCP, TAG = "SERVICE_CONTROL_POLICY", "TAG_POLICY"
 ROOT = "r-ab12"
@@ -19,20 +19,25 @@ LEAVE = PolicySummary("p-leave00001", "DenyLeave", SCP)
 TAGS = PolicySummary("p-tags000001", "Tags", TAG)
 
 
-def ou(n: int, name: str, parent: str = ROOT) -> Ou:
-    return Ou(f"ou-ab12-{n:08d}", name, parent)
+PARENTS: dict[str, str] = {}
 
 
-def snapshot(ous: tuple[Ou, ...] = (), accounts: dict[str, str] | None = None,
+def ou(n: int, name: str, parent: str = ROOT) -> TargetSummary:
+    PARENTS[f"ou-ab12-{n:08d}"] = parent
+    return TargetSummary(f"ou-ab12-{n:08d}", name)
+
+
+def snapshot(ous: tuple[TargetSummary, ...] = (), accounts: dict[str, str] | None = None,
              attached: dict[str, tuple[str, ...]] | None = None,
              policies: tuple[PolicySummary, ...] = (FULL, DENY, LEAVE, TAGS)) -> Snapshot:
     children: dict[str, list[str]] = {ROOT: []}
     for unit in ous:
-        children.setdefault(unit.parent_id, []).append(unit.id)
+        children.setdefault(PARENTS[unit.id], []).append(unit.id)
         children.setdefault(unit.id, [])
     accounts = accounts or {}
     scope = (ROOT, *(u.id for u in ous), *accounts)
     return Snapshot(root_id=ROOT, enabled_types=frozenset({SCP, TAG}), ous={u.id: u for u in ous},
+                    parents={u.id: PARENTS[u.id] for u in ous},
                     children={k: tuple(v) for k, v in children.items()}, accounts=accounts, policies=policies,
                     scope=scope, attached=attached or {}, types=(SCP,))
 

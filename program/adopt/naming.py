@@ -48,14 +48,14 @@ def ou_path(snapshot: Snapshot, ou_id: str) -> Optional[str]:
     names: list[str] = []
     current = ou_id
     while current != snapshot.root_id:
-        ou = snapshot.ous.get(current)
-        if ou is None:
+        ou, parent = snapshot.ous.get(current), snapshot.parents.get(current)
+        if ou is None or parent is None:
             return None  # a parent the scan did not list: no path to write
-        siblings = [snapshot.ous[s].name for s in snapshot.children.get(ou.parent_id, ()) if s in snapshot.ous]
+        siblings = [snapshot.ous[s].name for s in snapshot.children.get(parent, ()) if s in snapshot.ous]
         if not _plain_segment(ou.name) or siblings.count(ou.name) > 1:
             return None
         names.append(ou.name)
-        current = ou.parent_id
+        current = parent
     path = OU_SEPARATOR.join([ROOT_NAME, *reversed(names)])
     return path if reads_as_target(path, TargetKind.OU_PATH, tuple(reversed(names))) else None
 

@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Optional, TypeVar
 
-from provider import AccessDeniedError, Limits, PolicyAttachmentError, PolicySummary, ids
+from provider import AccessDeniedError, Limits, PolicyAttachmentError, PolicySummary, TargetSummary, ids
 
 from ..config import OU_SEPARATOR, ROOT_NAME
 from ..directory import close_matches
@@ -37,7 +37,7 @@ from . import listing
 from .errors import OrganizationReadError, PolicyTypeDisabledError, ReadDeniedError, SubtreeNotFoundError
 from .progress import Bar, Progress
 from .readonly import ReadOnlyApi
-from .snapshot import Ou, Snapshot
+from .snapshot import Snapshot
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -86,7 +86,8 @@ def scan(api: ReadOnlyApi, request: ScanRequest, progress: Optional[Progress] = 
 class _Scan:
     def __init__(self, api: ReadOnlyApi, request: ScanRequest, progress: Progress) -> None:
         self.api, self.request, self.progress = api, request, progress
-        self.ous: dict[str, Ou] = {}
+        self.ous: dict[str, TargetSummary] = {}
+        self.parents: dict[str, str] = {}
         self.children: dict[str, tuple[str, ...]] = {}
 
     def run(self) -> tuple[Snapshot, listing.Listing]:
@@ -111,8 +112,9 @@ class _Scan:
                    for t in self.request.types})
         attached = self._per_policy(listed, scope) if choice.per_policy else self._per_target(scope, listed)
         snapshot = Snapshot(root_id=root.id, enabled_types=root.enabled_types, ous=dict(self.ous),
-                            children=dict(self.children), accounts=accounts, policies=policies, scope=scope,
-                            attached=attached, types=self.request.types, managed_listed=self.request.managed)
+                            parents=dict(self.parents), children=dict(self.children), accounts=accounts,
+                            policies=policies, scope=scope, attached=attached, types=self.request.types,
+                            managed_listed=self.request.managed)
         return snapshot, choice
 
     # -- the tree ------------------------------------------------------------------
@@ -120,7 +122,7 @@ class _Scan:
     def _list_children(self, parent_id: str) -> list[str]:
         found = self.api.child_ous(parent_id)
         for child in found:
-            self.ous[child.id] = Ou(child.id, child.name, parent_id)
+            self.ous[child.id], self.parents[child.id] = child, parent_id
         self.children[parent_id] = tuple(c.id for c in found)
         return [c.id for c in found]
 
@@ -220,7 +222,7 @@ class _Scan:
             return list(pool.map(one, items))
 
 
-def _depth_first(top: str, children: dict[str, tuple[str, ...]], ous: dict[str, Ou]) -> list[str]:
+def _depth_first(top: str, children: dict[str, tuple[str, ...]], ous: dict[str, TargetSummary]) -> list[str]:
     """The OUs below ``top``, depth-first, siblings by name."""
     order: list[str] = []
 
@@ -233,5 +235,5 @@ def _depth_first(top: str, children: dict[str, tuple[str, ...]], ous: dict[str, 
     return order
 
 
-def _by_name(found: Iterable[str], ous: dict[str, Ou]) -> list[str]:
+def _by_name(found: Iterable[str], ous: dict[str, TargetSummary]) -> list[str]:
     return sorted(found, key=lambda o: (ous[o].name, o))

@@ -11,16 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from provider import PolicySummary
-
-
-@dataclass(frozen=True)
-class Ou:
-    """An organizational unit: its ID, name and parent (the root or an OU)."""
-
-    id: str
-    name: str
-    parent_id: str
+from provider import PolicySummary, TargetSummary
 
 
 @dataclass(frozen=True)
@@ -37,7 +28,9 @@ class Snapshot:
     root_id: str
     enabled_types: frozenset[str]
     #: every OU the scan listed, by ID (the subtree, and the OUs on the way to it)
-    ous: Mapping[str, Ou]
+    ous: Mapping[str, TargetSummary]
+    #: each of those OUs' parent (the root or an OU)
+    parents: Mapping[str, str]
     #: parent ID -> IDs of the OUs directly under it, for every parent the scan listed
     children: Mapping[str, tuple[str, ...]]
     #: every account of the organization: ID -> name
