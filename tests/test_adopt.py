@@ -14,11 +14,14 @@ import yaml
 from botocore.stub import Stubber
 
 from program.adopt.command import main
+from program.adopt.errors import OrganizationReadError, ReadDeniedError
 from program.adopt.readonly import ReadOnlyApi
+from program.adopt.scan import reading
 from program.config import ATTACHMENTS_KEY, parse_config
 from program.directory import Directory
+from program.errors import OrganizationLookupError
 from program.plan import plan_targets
-from provider import OrganizationsApi
+from provider import AccessDeniedError, AwsCallError, OrganizationsApi, PolicyAttachmentError
 from tests.conftest import SCP_CONTENT
 
 STACK = "adoptee"
@@ -451,3 +454,23 @@ def test_progress_goes_to_stderr_only_when_asked(folder, org):
     assert shown.code == 0 and "read 11 targets" in shown.err
     assert yaml.safe_load(shown.out) == yaml.safe_load(adopt(folder).out)
     assert adopt(folder).err == ""  # stderr is no terminal here
+
+
+@pytest.mark.parametrize("raised, expected, headline, says", [
+    (AccessDeniedError(operation="ListPolicies", detail="no"), ReadDeniedError,
+     "AWS denied organizations:ListPolicies: ", "read-only actions"),
+    (AwsCallError(operation="ListRoots", code="ServiceException", message="down"), OrganizationReadError,
+     "Could not read the organization: ", "AWS Organizations ListRoots on the organization failed"),
+])
+def test_failures_of_the_programs_name_lookups_read_as_adopts_own(raised, expected, headline, says):
+    """Directory wraps the AWS layer's errors (OrganizationLookupError); adopt still names the action."""
+    with pytest.raises(expected) as caught:
+        with reading():
+            try:
+                raise raised
+            except PolicyAttachmentError as err:
+                raise OrganizationLookupError(what="the policies", reason=str(err)) from err
+    assert str(caught.value).startswith(headline) and says in str(caught.value)
+    with pytest.raises(expected):  # and the AWS layer's own, unwrapped
+        with reading():
+            raise raised

@@ -33,6 +33,7 @@ from ..directory import Directory
 from ..errors import ProgramError
 from . import adoption, declared, merge, naming, scan, yamlfile
 from .errors import AdoptError, BadArgumentError, ConfigRefusedError, UnknownPolicyTypeError
+from .listing import Listing
 from .progress import Progress
 from .readonly import ReadOnlyApi
 from .stackfile import StackFile
@@ -74,7 +75,7 @@ class Outcome:
 
     entries: tuple[adoption.Entry, ...]
     notes: tuple[adoption.Note, ...]
-    listing: Any
+    listing: Listing
 
 
 def main(argv: Optional[Sequence[str]] = None, *, api: Optional[OrganizationsApi] = None,
