@@ -16,7 +16,7 @@ from botocore.stub import Stubber
 from program.adopt.command import main
 from program.adopt.errors import OrganizationReadError, ReadDeniedError
 from program.adopt.readonly import ReadOnlyApi
-from program.adopt.scan import reading
+from program.adopt.scan import ScanRequest, reading, scan
 from program.config import ATTACHMENTS_KEY, parse_config
 from program.directory import Directory
 from program.errors import OrganizationLookupError
@@ -415,6 +415,27 @@ def test_the_listing_is_per_policy_for_the_organization_and_per_target_for_a_sma
     assert adopt(folder, "--under", "Root/Sandbox").code == 0
     subtree = calls()
     assert subtree["ListPoliciesForTarget"] == 2 and "ListTargetsForPolicy" not in subtree
+
+
+def test_per_policy_within_a_budget_falls_back_to_per_target_once_the_calls_pass_it(endpoint):
+    """4 targets, 4 custom SCPs: 4 to 5 calls per policy, 4 per target. The first policy takes
+    4 pages (AWS's 20 targets a page): the budget is spent, the rest is listed per target."""
+    accounts = [{"Id": f"{n:012d}", "Name": f"a{n}"} for n in range(1, 4)]
+    policies = [_policy(f"p-custom{n:04d}", f"Custom{n}", False) for n in range(4)]
+    target = {"Arn": "arn:aws:organizations::1:account/o-1/x", "Type": "ACCOUNT", "Name": "a1",
+              "TargetId": "000000000001"}
+    pages = [("list_targets_for_policy", {"Targets": [target], "NextToken": f"t{n}"}) for n in range(3)]
+    attached = {"Policies": [{k: v for k, v in policies[0].items() if k != "Description"}]}
+    api = stubbed([("list_roots", ROOT), ("list_organizational_units_for_parent", {"OrganizationalUnits": []}),
+                   ("list_accounts", {"Accounts": accounts}), ("list_policies", {"Policies": policies}),
+                   *pages, ("list_targets_for_policy", {"Targets": [target]}),
+                   *[("list_policies_for_target", attached)] * 4])
+    snapshot, choice = scan(api, ScanRequest(types=(SCP,), workers=1))
+    assert (choice.budgeted, choice.fell_back) == (True, True)
+    assert api.calls == {"ListRoots": 1, "ListOrganizationalUnitsForParent": 1, "ListAccounts": 1,
+                         "ListPolicies": 1, "ListTargetsForPolicy": 4, "ListPoliciesForTarget": 4}
+    assert snapshot.attached == {t: ("p-custom0000",) for t in ("r-ab12", "000000000001", "000000000002",
+                                                                 "000000000003")}
 
 
 def test_targets_for_policy_follows_every_page():

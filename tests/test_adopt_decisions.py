@@ -102,32 +102,38 @@ def test_policy_names_shared_by_two_types_or_declared_by_the_stack_are_written_a
 # -- listing ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("in_scope, organization, counts, per_policy", [
-    # the whole organization of the bench: 7,001 targets, 20 custom SCPs
-    (7001, 7001, {SCP: listing.TypeCounts(0, 20, 10)}, True),
-    # --exclusive: FullAWSAccess is listed too (352 pages at most)
-    (7001, 7001, {SCP: listing.TypeCounts(1, 20, 10)}, True),
-    # a small subtree: one call per target beats a whole-organization listing per policy
-    (11, 7001, {SCP: listing.TypeCounts(0, 20, 10)}, False),
-    (2, 11, {SCP: listing.TypeCounts(0, 3, 10)}, False),
+@pytest.mark.parametrize("in_scope, organization, counts, per_policy, budgeted", [
+    # the whole organization of the bench: 7,002 targets, 20 custom SCPs: at most 3,521 calls
+    (7002, 7002, {SCP: listing.TypeCounts(0, 20, 10)}, True, False),
+    # --exclusive: FullAWSAccess is listed too (351 pages)
+    (7002, 7002, {SCP: listing.TypeCounts(1, 20, 10)}, True, False),
+    # a subtree of 350 targets: 20 to 3,521 calls per policy: tried within a budget of 350
+    (350, 7002, {SCP: listing.TypeCounts(0, 20, 10)}, True, True),
+    # a small subtree: one call per policy is already more than one per target
+    (11, 7002, {SCP: listing.TypeCounts(0, 20, 10)}, False, False),
+    (2, 11, {SCP: listing.TypeCounts(0, 3, 10)}, False, False),
     # the sample organization: 3 custom SCPs on 11 targets -> at most 3 + 2 calls
-    (11, 11, {SCP: listing.TypeCounts(0, 3, 10)}, True),
+    (11, 11, {SCP: listing.TypeCounts(0, 3, 10)}, True, False),
     # a type with no published maximum: bounded by its number of policies
-    (100, 100, {"CHATBOT_POLICY": listing.TypeCounts(0, 25, None)}, False),
+    (100, 100, {"CHATBOT_POLICY": listing.TypeCounts(0, 25, None)}, True, True),
     # two types: per target pays twice
-    (1000, 1000, {SCP: listing.TypeCounts(0, 5, 10), TAG: listing.TypeCounts(0, 5, 10)}, True),
+    (1000, 1000, {SCP: listing.TypeCounts(0, 5, 10), TAG: listing.TypeCounts(0, 5, 10)}, True, False),
 ])
-def test_per_policy_only_when_its_bound_is_no_more_than_per_target(in_scope, organization, counts, per_policy):
+def test_the_listing_is_per_policy_only_when_it_can_cost_less(in_scope, organization, counts, per_policy, budgeted):
     choice = listing.choose(in_scope=in_scope, in_organization=organization, types=counts)
-    assert choice.per_policy is per_policy
+    assert (choice.per_policy, choice.budgeted) == (per_policy, budgeted)
     assert choice.per_target_calls == in_scope * len(counts)
-    assert min(choice.per_target_calls, choice.per_policy_bound) == (
-        choice.per_policy_bound if per_policy else choice.per_target_calls)
+    assert choice.per_policy_floor <= choice.per_policy_bound
+    if per_policy and not budgeted:
+        assert choice.per_policy_bound <= choice.per_target_calls  # certainly no more calls
+    if not per_policy:
+        assert choice.per_policy_floor > choice.per_target_calls  # certainly more calls
 
 
 def test_the_per_policy_bound_counts_pages_of_20():
     choice = listing.choose(in_scope=7001, in_organization=7001, types={SCP: listing.TypeCounts(1, 20, 10)})
-    assert choice.per_policy_bound == 351 + 20 + 3501  # FullAWSAccess everywhere; 20 policies; 10 slots a target
+    assert choice.per_policy_floor == 351 + 20  # FullAWSAccess on every target; one call per custom policy
+    assert choice.per_policy_bound == 351 + 20 + 3501  # and 10 slots a target filled
 
 
 # -- adoption -----------------------------------------------------------------------------------

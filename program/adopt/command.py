@@ -104,8 +104,8 @@ def run(args: argparse.Namespace, *, api: Optional[OrganizationsApi], stdout: IO
     progress = Progress.for_stream(args.progress, stderr)
     snapshot, choice = scan.scan(reader, request, progress)
     if progress.enabled:
-        print(f"read {len(snapshot.scope)} targets, {snapshot.attachment_count()} attachments "
-              f"({choice.name})", file=stderr)
+        print(f"read {len(snapshot.scope)} targets, {snapshot.attachment_count()} attachments in "
+              f"{sum(reader.calls.values())} calls ({choice.name})", file=stderr)
     directory = Directory(reader)
     found = declared.Declared()
     if args.write:

@@ -11,12 +11,17 @@ Two ways to learn what is attached where:
 
 The per-target count is exact. The per-policy count depends on how many targets each
 policy is on, which nobody knows before asking, so it is bounded from what is known:
-an AWS-managed policy is on every target of the organization (``ceil(T / 20)`` pages);
-the custom policies of a type together are on at most ``T x m`` targets, ``m`` the
-type's per-target maximum (or the number of its policies, when AWS publishes none).
-Per policy is chosen only when that bound is no more than the per-target count, so the
-choice never costs more calls than per target, and over a whole organization (T in the
-thousands, tens of policies) it costs a small fraction of them.
+at least one call per policy (and ``ceil(T / 20)`` for an AWS-managed one, which is on
+every target of the organization), at most that plus ``ceil(T x m / 20)`` for the custom
+policies of a type, ``m`` the type's per-target maximum (or the number of its policies,
+when AWS publishes none). Three cases:
+
+* the floor is above the per-target count: **per target**;
+* the ceiling is no more than the per-target count: **per policy**;
+* in between: **per policy within a budget** of the per-target count, one policy after
+  the other, falling back to per target once the calls made pass the budget (the calls
+  are counted as they are made). So the listing costs the fewer of the two when that is
+  certain, and at most twice the per-target count (plus one policy's pages) when not.
 """
 
 from __future__ import annotations
@@ -44,30 +49,44 @@ class TypeCounts:
 
 @dataclass(frozen=True)
 class Listing:
-    """The choice, with the counts it was made on (shown in the bench and ``--verbose``)."""
+    """The choice, with the counts it was made on (shown by ``--progress`` and the bench)."""
 
     per_policy: bool
     #: calls per target: exact
     per_target_calls: int
-    #: calls per policy: an upper bound (see the module docstring)
+    #: calls per policy: at least, and at most (see the module docstring)
+    per_policy_floor: int
     per_policy_bound: int
+    #: per policy is tried within a budget of ``per_target_calls`` (the uncertain case)
+    budgeted: bool = False
+    #: the budget ran out: listed per target after all
+    fell_back: bool = False
 
     @property
     def name(self) -> str:
-        return "ListTargetsForPolicy per policy" if self.per_policy else "ListPoliciesForTarget per target"
+        if self.fell_back:
+            return "ListPoliciesForTarget per target, after ListTargetsForPolicy passed its budget"
+        if self.per_policy:
+            return "ListTargetsForPolicy per policy" + (" (within a budget)" if self.budgeted else "")
+        return "ListPoliciesForTarget per target"
 
 
 def choose(*, in_scope: int, in_organization: int, types: Mapping[str, TypeCounts]) -> Listing:
     """The listing for ``in_scope`` targets of an organization of ``in_organization``
     targets (or a lower bound of it), for the policy ``types`` chosen."""
     per_target = in_scope * len(types)
+    floor = sum(_per_policy_floor(counts, in_organization) for counts in types.values())
     bound = sum(_per_policy_bound(counts, in_organization) for counts in types.values())
-    return Listing(per_policy=bound <= per_target, per_target_calls=per_target, per_policy_bound=bound)
+    return Listing(per_policy=floor <= per_target, per_target_calls=per_target, per_policy_floor=floor,
+                   per_policy_bound=bound, budgeted=floor <= per_target < bound)
+
+
+def _per_policy_floor(counts: TypeCounts, targets: int) -> int:
+    return counts.managed * max(1, math.ceil(targets / PAGE)) + counts.custom
 
 
 def _per_policy_bound(counts: TypeCounts, targets: int) -> int:
-    managed = counts.managed * max(1, math.ceil(targets / PAGE))
     if not counts.custom:
-        return managed
+        return _per_policy_floor(counts, targets)
     slots = min(counts.maximum, counts.custom) if counts.maximum is not None else counts.custom
-    return managed + counts.custom + math.ceil(targets * slots / PAGE)
+    return _per_policy_floor(counts, targets) + math.ceil(targets * slots / PAGE)

@@ -8,12 +8,15 @@ credential chain, endpoint and one retry layer) with two changes:
   policies of a type, one policy) are remembered, so resolving what the stack file
   declares costs no call the scan already made;
 * every method that changes the organization raises :class:`WriteRefused` before
-  any request: adopt only reads.
+  any request: adopt only reads;
+* every request it sends is counted, by operation (:attr:`ReadOnlyApi.calls`): the
+  listing's budget and the ``--progress`` summary read it.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, Optional, TypeVar
@@ -33,6 +36,24 @@ class ReadOnlyApi(OrganizationsApi):
 
     _answers: dict[Hashable, Any] = field(default_factory=dict, init=False, repr=False)
     _answers_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    #: requests sent, by operation (retries included)
+    calls: Counter[str] = field(default_factory=Counter, init=False, repr=False)
+    _counting: bool = field(default=False, init=False, repr=False)
+
+    @property
+    def client(self) -> Any:
+        """The AWS layer's client, each request it sends counted in :attr:`calls`."""
+        client = super().client
+        if not self._counting:
+            with self._answers_lock:
+                if not self._counting:
+                    client.meta.events.register_first("before-call.*.*", self._count)
+                    self._counting = True
+        return client
+
+    def _count(self, model: Any, **_: Any) -> None:
+        with self._answers_lock:
+            self.calls[model.name] += 1
 
     @classmethod
     def like(cls, api: OrganizationsApi) -> ReadOnlyApi:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Optional, TypeVar
 
 from provider import AccessDeniedError, Limits, PolicyAttachmentError, PolicySummary, TargetSummary, ids
@@ -110,7 +110,12 @@ class _Scan:
                                          custom=sum(not p.aws_managed for p in listed if p.type == t),
                                          maximum=self.request.limits.of(t).maximum)
                    for t in self.request.types})
-        attached = self._per_policy(listed, scope) if choice.per_policy else self._per_target(scope, listed)
+        attached: Optional[dict[str, tuple[str, ...]]] = None
+        if choice.per_policy:
+            attached = self._per_policy(listed, scope, budget=choice.per_target_calls if choice.budgeted else None)
+            choice = replace(choice, fell_back=attached is None)
+        if attached is None:
+            attached = self._per_target(scope, listed)
         snapshot = Snapshot(root_id=root.id, enabled_types=root.enabled_types, ous=dict(self.ous),
                             parents=dict(self.parents), children=dict(self.children), accounts=accounts,
                             policies=policies, scope=scope, attached=attached, types=self.request.types,
@@ -188,11 +193,22 @@ class _Scan:
 
     # -- attachments ------------------------------------------------------------------
 
-    def _per_policy(self, policies: Sequence[PolicySummary], scope: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    def _per_policy(self, policies: Sequence[PolicySummary], scope: Sequence[str], budget: Optional[int] = None
+                    ) -> Optional[dict[str, tuple[str, ...]]]:
+        """Per policy, ``workers`` at once; with a ``budget``, one policy after the other
+        until the calls made pass it (then None: list per target instead)."""
         wanted = set(scope)
         found: dict[str, list[str]] = {t: [] for t in scope}
         with self.progress.phase("attachments (per policy)", total=len(policies), unit="policy") as bar:
-            lists = self._each([p.id for p in policies], self.api.targets_for_policy, bar)
+            if budget is None:
+                lists = self._each([p.id for p in policies], self.api.targets_for_policy, bar)
+            else:
+                lists, start = [], self.api.calls["ListTargetsForPolicy"]
+                for policy in policies:
+                    if self.api.calls["ListTargetsForPolicy"] - start >= budget:
+                        return None
+                    lists.append(self.api.targets_for_policy(policy.id))
+                    bar.update(1)
         for policy, targets in zip(policies, lists, strict=True):
             for target in targets:
                 if target.id in wanted:
