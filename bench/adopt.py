@@ -92,7 +92,7 @@ def write_seed(shape: AdoptShape, folder: Path) -> Path:
 def measure(shape: AdoptShape) -> dict[str, Any]:
     """Every run of the module docstring on an organization of ``shape``. The endpoint
     serves from a process of its own, so this process's CPU time is adopt's alone."""
-    from program.adopt.command import main
+    from program.adopt.command import parser, run
 
     with tempfile.TemporaryDirectory(prefix="bench-adopt-") as work:
         folder = Path(work)
@@ -108,15 +108,14 @@ def measure(shape: AdoptShape) -> dict[str, Any]:
                 endpoint.control.reset_calls()
                 out, err = io.StringIO(), io.StringIO()
                 started, cpu = time.perf_counter(), time.process_time()
-                code = main(["--stack", "bench", "--cwd", str(folder), *args], stdout=out, stderr=err)
+                outcome = run(parser().parse_args(["--stack", "bench", "--cwd", str(folder), *args]), api=None,
+                              stdout=out, stderr=err)
                 elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-                if code != 0:
-                    raise RuntimeError(f"adopt {' '.join(args)} exited {code}: {err.getvalue()}")
                 calls = {op: n for op, n in sorted(endpoint.control.calls().items()) if n}
                 results[name] = {"args": args, "wall_s": round(elapsed, 2), "cpu_s": round(cpu, 2),
                                  "calls": calls, "total": sum(calls.values()),
                                  "entries": _entries(out.getvalue() if name != "write" else stack.read_text()),
-                                 **_at_aws_page_sizes(endpoint, args, calls)}
+                                 **_at_aws_page_sizes(endpoint, args, calls, outcome.listing.per_target_calls)}
     return results
 
 
@@ -145,7 +144,8 @@ def _entries(text: str) -> int:
     return len(mapping)
 
 
-def _at_aws_page_sizes(endpoint: EndpointProcess, args: Sequence[str], calls: dict[str, int]) -> dict[str, Any]:
+def _at_aws_page_sizes(endpoint: EndpointProcess, args: Sequence[str], calls: dict[str, int],
+                       per_target: int) -> dict[str, Any]:
     """The same scan's calls at AWS's pages of 20, and what the listing not chosen would cost."""
     client = _client(endpoint)
     managed = "--exclusive" in args
@@ -157,7 +157,6 @@ def _at_aws_page_sizes(endpoint: EndpointProcess, args: Sequence[str], calls: di
                 per_policy_pages += max(1, math.ceil(len(targets) / PAGE))
     accounts = len(endpoint.ids["accounts"])
     per_policy = "ListTargetsForPolicy" in calls
-    per_target = calls.get("ListPoliciesForTarget") or 1 + len(endpoint.ids["ous"]) + accounts
     aws = dict(calls)
     if "ListAccounts" in calls:  # the endpoint pages 100 accounts, AWS 20
         aws["ListAccounts"] = max(1, math.ceil(accounts / PAGE))
