@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import calls, cpu, engine, engine_soak, exclusive, preview, soak, timing
+from . import adopt, calls, cpu, engine, engine_soak, exclusive, preview, soak, timing
 from .org import OrgShape, all_targets, client, serving
 
 #: What an operation cannot do with fewer calls: create needs AttachPolicy and,
@@ -46,6 +46,7 @@ class Plan:
     engine_soak_shape: OrgShape
     lockout_targets: int = 100
     exclusive_sizes: tuple[int, ...] = exclusive.DEFAULT_SIZES
+    adopt_shape: adopt.AdoptShape = adopt.FULL
 
 
 FULL = Plan(rounds=30, cold_runs=5, preview_shape=OrgShape.with_attachments(1000),
@@ -57,7 +58,7 @@ QUICK = Plan(rounds=10, cold_runs=3, preview_shape=OrgShape.with_attachments(200
              removals=((0, 0), (1, 1), (10, 5), (40, 20), (200, 40)), refresh_sizes=(10, 100),
              scaling_sizes=(100, 500), soak_count=50, soak_shape=OrgShape(targets=12),
              engine_sizes=(10, 100), engine_repeats=1, lockout_targets=20, exclusive_sizes=(1, 10),
-             engine_soak_count=60, engine_soak_shape=OrgShape(targets=12))
+             engine_soak_count=60, engine_soak_shape=OrgShape(targets=12), adopt_shape=adopt.QUICK)
 
 
 def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
@@ -83,6 +84,7 @@ def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
     step("soak", lambda: _soak(plan))
     step("engine_soak", lambda: _engine_soak(plan))
     step("engine", lambda: engine.measure(plan.engine_sizes, plan.engine_repeats))
+    step("adopt", lambda: adopt.measure(plan.adopt_shape))
     return results
 
 
@@ -185,6 +187,8 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                      "0 / 0 / 0, completed",
                      (e["lost"], e["duplicated"], e["unexpected_changes"]) == (0, 0, 0) and e["completed"]))
     rows += engine_verdicts(results["engine"])
+    if "adopt" in results:
+        rows += adopt.verdicts(results["adopt"])
     return rows
 
 

@@ -145,27 +145,34 @@ def serving_apart(shape: OrgShape) -> Iterator[EndpointProcess]:
     (``python -m emulator``), so measurements of a Pulumi program
     running in this process do not share its interpreter lock with moto."""
     with tempfile.TemporaryDirectory(prefix="bench-org-") as folder:
-        seed, ids_file = write_seed(shape, Path(folder)), Path(folder) / "ids.json"
-        with socket.socket() as probe:  # a free port, handed over to the child
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        child = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "--seed", str(seed), "--port", str(port),
-             "--ids-out", str(ids_file)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            deadline = time.monotonic() + 120
-            while not ids_file.exists():
-                if child.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the endpoint did not start: {child.stderr.read() if child.stderr else ''}")
-                time.sleep(0.1)
-            url = f"http://127.0.0.1:{port}"
-            env = {"AWS_ENDPOINT_URL_ORGANIZATIONS": url, "AWS_ACCESS_KEY_ID": "testing",
-                   "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
-            with environment(env):
-                yield EndpointProcess(url, json.loads(ids_file.read_text()), EndpointControl(url))
-        finally:
-            child.terminate()
-            child.wait(timeout=30)
+        with serving_seed_apart(write_seed(shape, Path(folder))) as endpoint:
+            yield endpoint
+
+
+@contextmanager
+def serving_seed_apart(seed: Path) -> Iterator[EndpointProcess]:
+    """:func:`serving_apart` for a seed file of any organization (its IDs go next to it)."""
+    ids_file = seed.parent / "ids.json"
+    with socket.socket() as probe:  # a free port, handed over to the child
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--seed", str(seed), "--port", str(port),
+         "--ids-out", str(ids_file)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not ids_file.exists():
+            if child.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the endpoint did not start: {child.stderr.read() if child.stderr else ''}")
+            time.sleep(0.1)
+        url = f"http://127.0.0.1:{port}"
+        env = {"AWS_ENDPOINT_URL_ORGANIZATIONS": url, "AWS_ACCESS_KEY_ID": "testing",
+               "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
+        with environment(env):
+            yield EndpointProcess(url, json.loads(ids_file.read_text()), EndpointControl(url))
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
 
 
 def client(endpoint: Endpoint) -> Any:

@@ -83,6 +83,8 @@ class PolicySummary:
     #: the policy document, when the answer carried it (DescribePolicy does,
     #: ListPoliciesForTarget does not)
     content: Optional[str] = field(default=None, compare=False, repr=False)
+    #: AWS manages it (FullAWSAccess, RCPFullAWSAccess): its ``AwsManaged`` flag
+    aws_managed: bool = field(default=False, compare=False, repr=False)
 
     @property
     def display(self) -> str:
@@ -226,6 +228,12 @@ class OrganizationsApi:
             if error_code(err) in TARGET_MISSING:
                 return None
             raise self.translate(err, "ListPoliciesForTarget", target_id=target_id) from err
+
+    def targets_for_policy(self, policy_id: str) -> list[TargetSummary]:
+        """Every root, OU and account the policy is attached to directly
+        (ListTargetsForPolicy, every page); the target's type is in its ID."""
+        return self._list("ListTargetsForPolicy", "list_targets_for_policy", "Targets", _attached_target,
+                          PolicyId=policy_id)
 
     def policies(self, policy_type: str) -> list[PolicySummary]:
         """Every policy of ``policy_type`` in the organization, AWS-managed ones
@@ -443,11 +451,16 @@ _BY_REASON: dict[tuple[str, str], Callable[[_Answer], errors.PolicyAttachmentErr
 
 
 def _summary(item: dict[str, Any], content: Optional[str] = None) -> PolicySummary:
-    return PolicySummary(id=item["Id"], name=item.get("Name", ""), type=item.get("Type", ""), content=content)
+    return PolicySummary(id=item["Id"], name=item.get("Name", ""), type=item.get("Type", ""), content=content,
+                         aws_managed=bool(item.get("AwsManaged", False)))
 
 
 def _target_summary(item: dict[str, Any]) -> TargetSummary:
     return TargetSummary(id=item["Id"], name=item.get("Name", ""))
+
+
+def _attached_target(item: dict[str, Any]) -> TargetSummary:
+    return TargetSummary(id=item["TargetId"], name=item.get("Name", ""))
 
 
 class _BudgetSpent(Exception):
