@@ -2,7 +2,7 @@
 in stack config (``org-policies:policies``, ``org-policies:attachments``).
 
 See :mod:`program.config` for the config schema and :func:`run` for the
-program itself.
+program itself; :func:`main` runs it under the Pulumi CLI (``__main__.py``).
 """
 
 from .errors import (
@@ -13,6 +13,7 @@ from .errors import (
     PolicyTypeNotEnabledError,
     ProgramError,
 )
+from .entry import main
 from .stack import run
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "OrganizationLookupError",
     "PolicyTypeNotEnabledError",
     "ProgramError",
+    "main",
     "run",
 ]
