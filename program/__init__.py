@@ -5,6 +5,7 @@ See :mod:`program.config` for the config schema and :func:`run` for the
 program itself; :func:`main` runs it under the Pulumi CLI (``__main__.py``).
 """
 
+from .entry import main
 from .errors import (
     AmbiguousNameError,
     ConfigError,
@@ -13,7 +14,6 @@ from .errors import (
     PolicyTypeNotEnabledError,
     ProgramError,
 )
-from .entry import main
 from .stack import run
 
 __all__ = [

@@ -71,9 +71,9 @@ async def _settle() -> None:
     # that its own wait finds only if something else is still pending when that
     # wait starts; with nothing pending it signals shutdown at once, the engine
     # can stop before the registration arrives, and the stack's outputs are lost
-    # (`pulumi stack output` empty). A value that resolves a loop turn later is
-    # that something.
-    pulumi.Output.from_input(asyncio.sleep(0))
+    # (`pulumi stack output` empty). A value that resolves a few loop turns later
+    # (an Output's tasks run on the loop) is that something.
+    pulumi.Output.from_input(True).apply(bool)
 
 
 def _report(err: pulumi.RunError) -> None:
