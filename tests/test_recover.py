@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
 from typing import Any
 
 from pulumi import automation as auto
@@ -95,3 +96,19 @@ def test_pending_operations_of_other_resources_change_nothing_and_are_named(proj
     assert not result.recorded and not result.dropped
     assert "State NOT changed" in str(result) and "--import-pending-creates" in str(result)
     assert len(stack.export_stack().deployment["pending_operations"]) == 3
+
+
+def test_the_command_repairs_a_torn_attributes_file_before_it_selects_the_stack(project, endpoint, org):
+    """``python -m program.recover`` in the project folder, as the README has it: selecting
+    a stack loads its checkpoint, which the empty attributes file a kill can leave fails."""
+    config = {"aws:region": "us-east-1", "org-policies:attachments": {org["root"]: ["RestrictRegions"]}}
+    project.select("torn", config)
+    project.up()
+    write_pending(project, "torn", [])
+    assert "failed to load checkpoint" in project.refused("preview")
+
+    command = subprocess.run([".venv/bin/python", "-m", "program.recover", "--stack", "torn"], cwd=project.folder,
+                             env=project.env, capture_output=True, text=True, timeout=300)
+    assert command.returncode == 0, command.stderr
+    assert "removed the empty torn.json.attrs a killed write left" in command.stdout
+    assert project.preview() == {"same": 3}
