@@ -1,5 +1,7 @@
-"""The org-policies Pulumi program; everything is declared in stack config (see program/config.py)."""
+"""The org-policies Pulumi program; everything is declared in stack config (see program/config.py).
 
-from program import run
+``main`` runs it as the Pulumi CLI expects: each error printed once (see program/entry.py)."""
 
-run()
+from program import main
+
+main()

@@ -61,11 +61,18 @@ QUICK = Plan(rounds=10, cold_runs=3, preview_shape=OrgShape.with_attachments(200
              engine_soak_count=60, engine_soak_shape=OrgShape(targets=12), adopt_shape=adopt.QUICK)
 
 
-def run(plan: Plan, log: Callable[[str], None]) -> dict[str, Any]:
-    """Every measurement of ``plan``; the JSON document."""
+SECTIONS = ("serialized_provider_bytes", "api_calls", "overhead_ratio", "preview_calls", "preview_lockout_calls",
+            "preview_check_calls", "preview_scaling", "refresh_calls", "exclusive_preview_calls",
+            "cold_start_ratio", "guard_cpu_ms", "soak", "engine_soak", "engine", "adopt")
+
+
+def run(plan: Plan, log: Callable[[str], None], only: Sequence[str] = SECTIONS) -> dict[str, Any]:
+    """The measurements of ``plan`` named in ``only`` (default: every one); the JSON document."""
     results: dict[str, Any] = {}
 
     def step(key: str, measure: Callable[[], Any]) -> None:
+        if key not in only:
+            return
         started = time.perf_counter()
         results[key] = measure()
         log(f"  {key}: {time.perf_counter() - started:.1f} s")
@@ -92,11 +99,11 @@ def _engine_soak(plan: Plan) -> dict[str, Any]:
     """The engine soak through the real CLI, or why it could not run."""
     import tempfile
 
-    from program import automation
+    from harness.cli import CliMissingError, require_cli
 
     try:
-        automation.require_cli()
-    except automation.CliMissingError as err:
+        require_cli()
+    except CliMissingError as err:
         return {"skipped": str(err)}
     with serving(plan.engine_soak_shape) as endpoint, tempfile.TemporaryDirectory(prefix="bench-engine-") as work:
         started = time.perf_counter()
@@ -113,15 +120,28 @@ def _soak(plan: Plan) -> dict[str, Any]:
 
 
 def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
-    """(metric, measured, target, met) rows."""
+    """(metric, measured, target, met) rows, for the sections ``results`` holds."""
     rows: list[tuple[str, str, str, bool]] = []
-    size = results["serialized_provider_bytes"]
-    rows.append(("serialized_provider_bytes", str(size), "< 200", size < 200))
-    api = results["api_calls"]
+    for key, section in _SECTION_VERDICTS.items():
+        if key in results:
+            rows += section(results[key])
+    return rows
+
+
+def _provider_bytes(size: int) -> list[tuple[str, str, str, bool]]:
+    return [("serialized_provider_bytes", str(size), "< 200", size < 200)]
+
+
+def _api_calls(api: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    rows = []
     for op, minimal in MINIMAL_CALLS.items():
         ops = ", ".join(f"{k} {v}" for k, v in api["detail"][op].items()) or "none"
         rows.append((f"api_calls.{op}", f"{api[op]} ({ops})", f"minimal: {minimal}", api[op] <= minimal))
-    overhead = results["overhead_ratio"]
+    return rows
+
+
+def _overhead(overhead: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    rows = []
     medians = overhead["medians_ms"]
     for op in ("create", "read", "delete"):
         rows.append((f"overhead_ratio.{op}",
@@ -130,7 +150,12 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     floor = overhead["floor_ms"]
     rows.append(("overhead floor (no AWS call)", f"gRPC round trip {floor['grpc_round_trip']} ms, "
                  f"Update {floor['update_no_aws']} ms", "(info)", True))
-    for row in results["preview_calls"]:
+    return rows
+
+
+def _preview_calls(found: list[dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
+    rows = []
+    for row in found:
         refused = "".join(f", {row[k]} {k}" for k in ("refused", "lockouts") if row[k])
         # FullAWSAccess staying on every touched target: no document is read at all
         most = row["involved"] if row["full_aws_access_removed"] else 0
@@ -139,57 +164,77 @@ def verdicts(results: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
                      f"({row['declared_unchanged']} unchanged: 0{refused})",
                      f"lists == {row['targets']}, describes <= {most}",
                      row["lists"] == row["targets"] and row["describes"] <= most))
-    lock = results["preview_lockout_calls"]
-    rows.append((f"preview_lockout T={lock['targets']} (FullAWSAccess removed, deny SCPs stay)",
-                 f"lists {lock['lists']}, describes {lock['describes']}, {lock['lockouts']} refused "
-                 f"(+{lock['message_calls']} calls for the messages)",
-                 f"lists == {lock['targets']}, describes <= {lock['involved']}, all refused",
-                 lock["lists"] == lock["targets"] and lock["describes"] <= lock["involved"]
-                 and lock["lockouts"] == lock["targets"]))
-    check = results["preview_check_calls"]
-    rows.append((f"preview: provider check of {check['declared']} declared",
-                 f"{check['calls']} ({', '.join(f'{k} {v}' for k, v in check['by_operation'].items())})",
-                 "(info)", True))
-    for row in results["preview_scaling"]:
+    return rows
+
+
+def _lockout(lock: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    return [(f"preview_lockout T={lock['targets']} (FullAWSAccess removed, deny SCPs stay)",
+             f"lists {lock['lists']}, describes {lock['describes']}, {lock['lockouts']} refused "
+             f"(+{lock['message_calls']} calls for the messages)",
+             f"lists == {lock['targets']}, describes <= {lock['involved']}, all refused",
+             lock["lists"] == lock["targets"] and lock["describes"] <= lock["involved"]
+             and lock["lockouts"] == lock["targets"])]
+
+
+def _check_calls(check: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    return [(f"preview: provider check of {check['declared']} declared",
+             f"{check['calls']} ({', '.join(f'{k} {v}' for k, v in check['by_operation'].items())})",
+             "(info)", True)]
+
+
+def _scaling(found: list[dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
+    rows = []
+    for row in found:
         naive = f", naive {row['naive']}" if "naive" in row else ""
         rows.append((f"preview_scaling N={row['attachments']} (K={row['removed']} T={row['targets']})",
                      f"{row['guard']}{naive}", f"== {row['targets']}", row["guard"] == row["targets"]))
-    for n, row in results["refresh_calls"].items():
-        rows.append((f"refresh_calls N={n}",
-                     f"ours {row['ours']}, list_targets {row['list_targets']} "
-                     f"(measured {row['list_targets_measured']})", "ours == 1", row["ours"] == 1))
-    for row in results.get("exclusive_preview_calls", []):
+    return rows
+
+
+def _refresh(found: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    return [(f"refresh_calls N={n}",
+             f"ours {row['ours']}, list_targets {row['list_targets']} (measured {row['list_targets_measured']})",
+             "ours == 1", row["ours"] == 1) for n, row in found.items()]
+
+
+def _exclusive(found: list[dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
+    rows = []
+    for row in found:
         state = "drift on every target" if row["drift"] else "unchanged"
         rows.append((f"exclusive_preview_calls E={row['exclusive']} ({state})",
                      f"{row['calls']} (ListPoliciesForTarget {row['list_calls']}; {row['changed']} shown changed)",
                      f"== E ({row['exclusive']})", row["calls"] == row["list_calls"] == row["exclusive"]))
-    cold = results["cold_start_ratio"]
-    rows.append(("cold_start_ratio", f"{cold['ratio']} ({cold['provider_s']} / {cold['plain_boto3_s']} s)",
-                 "< 2", cold["ratio"] < 2))
-    cpu_ms = results["guard_cpu_ms"]
-    rows.append(("guard_cpu_ms", f"{cpu_ms['ms']} ({cpu_ms['declared']} declared, "
-                 f"{cpu_ms['deletions']} deletions)", "(info)", True))
-    s = results["soak"]
-    rows.append((f"soak ({s['attachments']} attachments)",
-                 f"lost {s['lost']}, duplicated {s['duplicated']}, unexpected {s['unexpected_changes']}, "
-                 f"faults {s['faults_injected']}", "0 / 0 / 0",
-                 (s["lost"], s["duplicated"], s["unexpected_changes"]) == (0, 0, 0) and not s["errors"]))
-    e = results["engine_soak"]
-    if "skipped" in e:
-        rows.append(("engine_soak", f"skipped: {e['skipped']}", "(info)", True))
-    else:
-        rows.append((f"engine_soak ({e['attachments']} attachments, {e['fault_rate']:.0%} faults, "
-                     f"{e['rate_limit']:g} req/s)",
-                     f"lost {e['lost']}, duplicated {e['duplicated']}, unexpected {e['unexpected_changes']}, "
-                     f"completed {'yes' if e['completed'] else 'NO'}; {e['wall_s']} s (up {e['up_s']} s, "
-                     f"destroy {e['destroy_s']} s), {e['requests']} requests, {e['retries']} retries "
-                     f"({e['faults_injected']} faults, {e['throttled']} throttled)",
-                     "0 / 0 / 0, completed",
-                     (e["lost"], e["duplicated"], e["unexpected_changes"]) == (0, 0, 0) and e["completed"]))
-    rows += engine_verdicts(results["engine"])
-    if "adopt" in results:
-        rows += adopt.verdicts(results["adopt"])
     return rows
+
+
+def _cold_start(cold: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    return [("cold_start_ratio", f"{cold['ratio']} ({cold['provider_s']} / {cold['plain_boto3_s']} s)",
+             "< 2", cold["ratio"] < 2)]
+
+
+def _guard_cpu(cpu_ms: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    return [("guard_cpu_ms", f"{cpu_ms['ms']} ({cpu_ms['declared']} declared, {cpu_ms['deletions']} deletions)",
+             "(info)", True)]
+
+
+def _soak_row(s: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    return [(f"soak ({s['attachments']} attachments)",
+             f"lost {s['lost']}, duplicated {s['duplicated']}, unexpected {s['unexpected_changes']}, "
+             f"faults {s['faults_injected']}", "0 / 0 / 0",
+             (s["lost"], s["duplicated"], s["unexpected_changes"]) == (0, 0, 0) and not s["errors"])]
+
+
+def _engine_soak_row(e: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    if "skipped" in e:
+        return [("engine_soak", f"skipped: {e['skipped']}", "(info)", True)]
+    return [(f"engine_soak ({e['attachments']} attachments, {e['fault_rate']:.0%} faults, "
+             f"{e['rate_limit']:g} req/s)",
+             f"lost {e['lost']}, duplicated {e['duplicated']}, unexpected {e['unexpected_changes']}, "
+             f"completed {'yes' if e['completed'] else 'NO'}; {e['wall_s']} s (up {e['up_s']} s, "
+             f"destroy {e['destroy_s']} s), {e['requests']} requests, {e['retries']} retries "
+             f"({e['faults_injected']} faults, {e['throttled']} throttled)",
+             "0 / 0 / 0, completed",
+             (e["lost"], e["duplicated"], e["unexpected_changes"]) == (0, 0, 0) and e["completed"])]
 
 
 def engine_verdicts(engine_rows: list[dict[str, Any]]) -> list[tuple[str, str, str, bool]]:
@@ -214,6 +259,16 @@ def engine_verdicts(engine_rows: list[dict[str, Any]]) -> list[tuple[str, str, s
     return rows
 
 
+#: Each section's rows of the verdict table, in the table's order.
+_SECTION_VERDICTS: dict[str, Callable[[Any], list[tuple[str, str, str, bool]]]] = {
+    "serialized_provider_bytes": _provider_bytes, "api_calls": _api_calls, "overhead_ratio": _overhead,
+    "preview_calls": _preview_calls, "preview_lockout_calls": _lockout, "preview_check_calls": _check_calls,
+    "preview_scaling": _scaling, "refresh_calls": _refresh, "exclusive_preview_calls": _exclusive,
+    "cold_start_ratio": _cold_start, "guard_cpu_ms": _guard_cpu, "soak": _soak_row,
+    "engine_soak": _engine_soak_row, "engine": engine_verdicts, "adopt": adopt.verdicts,
+}
+
+
 def table(rows: Sequence[tuple[str, str, str, bool]]) -> str:
     headers = ("metric", "measured", "target", "met")
     body = [(m, v, t, "yes" if ok else "NO") for m, v, t, ok in rows]
@@ -228,10 +283,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller sizes (about a minute)")
     parser.add_argument("--chart", type=Path, metavar="PNG",
                         help="draw the preview chart (needs bench/requirements.txt)")
+    parser.add_argument("--only", choices=SECTIONS, action="append", metavar="SECTION",
+                        help="run only this section (repeatable), one of: " + ", ".join(SECTIONS)
+                        + "; e.g. --only engine: whole stacks through the CLI against the floor")
     args = parser.parse_args(argv)
+    if args.chart and args.only and not {"preview_scaling", "engine"} <= set(args.only):
+        parser.error("--chart needs the preview_scaling and engine sections")
 
     started = time.perf_counter()
-    results = run(QUICK if args.quick else FULL, log=lambda text: print(text, flush=True))
+    results = run(QUICK if args.quick else FULL, log=lambda text: print(text, flush=True),
+                  only=args.only or SECTIONS)
     results["wall_s"] = round(time.perf_counter() - started, 1)
     results["machine"] = {"python": platform.python_version(), "platform": platform.platform(),
                           "processor": platform.processor() or platform.machine()}

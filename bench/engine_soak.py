@@ -1,6 +1,7 @@
 """Engine soak: ``up`` then ``destroy --run-program`` of many attachments through the real
-Pulumi CLI (Automation API, inline program), while the endpoint fails a share of all calls
-with transient errors and throttles beyond a request rate, as AWS Organizations does.
+Pulumi CLI in a copy of the project folder (its Python language host runs ``__main__.py``),
+while the endpoint fails a share of all calls with transient errors and throttles beyond a
+request rate, as AWS Organizations does.
 
 Roles:
 
@@ -16,9 +17,12 @@ Roles:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from harness.cli import Project
 
 from .soak import FAULT_CODES, enabled_types, plan, snapshot, tally
 
@@ -74,23 +78,22 @@ class EngineSoakReport:
 def run_engine_soak(endpoint: Any, orgs: Any, targets: list[str], work_dir: Path, count: int, *,
                     fault_rate: float = 0.2, rate_limit: float = 10.0, seed: int = 11) -> EngineSoakReport:
     """``up`` then ``destroy --run-program`` of ``count`` attachments over ``targets`` with
-    ``fault_rate`` transient faults and ``rate_limit`` requests/s; leaves both off."""
-    from program import automation  # needs the CLI; imported here so bench runs without it
-
+    ``fault_rate`` transient faults and ``rate_limit`` requests/s, in a copy of the project
+    in ``work_dir``; leaves both off. Needs the CLI and its Python language host on PATH."""
     types = enabled_types(orgs)
     pairs = plan(orgs, targets, count, prefix="engine-soak")
     attachments: dict[str, list[str]] = {}
     for target, policy in pairs:
         attachments.setdefault(target, []).append(policy)
-    stack = automation.open_stack("soak", work_dir, {
-        "aws:region": "us-east-1", **SOAK_RETRY_CONFIG, "org-policies:attachments": attachments})
+    project = Project.copy(work_dir)
+    project.select("soak", {"aws:region": "us-east-1", **SOAK_RETRY_CONFIG, "org-policies:attachments": attachments})
     report = EngineSoakReport(attachments=count, fault_rate=fault_rate, rate_limit=rate_limit)
     before = snapshot(orgs, targets, types)
     try:
-        report.up_changes, report.up_s = _timed(stack.up, endpoint, report, fault_rate, rate_limit, seed)
+        report.up_changes, report.up_s = _timed(project.up, endpoint, report, fault_rate, rate_limit, seed)
         middle = snapshot(orgs, targets, types)
         report.destroy_changes, report.destroy_s = _timed(
-            lambda: stack.destroy(run_program=True), endpoint, report, fault_rate, rate_limit, seed + 1)
+            lambda: project.destroy("--run-program"), endpoint, report, fault_rate, rate_limit, seed + 1)
         after = snapshot(orgs, targets, types)
     finally:
         endpoint.control.clear_faults()
@@ -99,9 +102,10 @@ def run_engine_soak(endpoint: Any, orgs: Any, targets: list[str], work_dir: Path
     return report
 
 
-def _timed(action: Any, endpoint: Any, report: EngineSoakReport, fault_rate: float,
+def _timed(action: Callable[[], dict[str, int]], endpoint: Any, report: EngineSoakReport, fault_rate: float,
            rate_limit: float, seed: int) -> tuple[dict[str, int], float]:
-    """Run one engine command with faults and the limit on; count what reached the endpoint."""
+    """Run one engine command (its resource changes) with faults and the limit on; count
+    what reached the endpoint."""
     endpoint.control.reset_calls()
     endpoint.control.set_faults(fault_rate, ENGINE_FAULT_CODES, seed=seed)
     endpoint.control.set_rate_limit(rate_limit)
@@ -120,4 +124,4 @@ def _timed(action: Any, endpoint: Any, report: EngineSoakReport, fault_rate: flo
         applied = calls.get("AttachPolicy", 0) + calls.get("DetachPolicy", 0) - sum(
             faulted.get(op, 0) + throttled.get(op, 0) for op in ("AttachPolicy", "DetachPolicy"))
         report.duplicated += max(0, applied - report.attachments)
-    return dict(result.summary.resource_changes or {}), round(elapsed, 1)
+    return result, round(elapsed, 1)

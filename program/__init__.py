@@ -2,9 +2,10 @@
 in stack config (``org-policies:policies``, ``org-policies:attachments``).
 
 See :mod:`program.config` for the config schema and :func:`run` for the
-program itself.
+program itself; :func:`main` runs it under the Pulumi CLI (``__main__.py``).
 """
 
+from .entry import main
 from .errors import (
     AmbiguousNameError,
     ConfigError,
@@ -22,5 +23,6 @@ __all__ = [
     "OrganizationLookupError",
     "PolicyTypeNotEnabledError",
     "ProgramError",
+    "main",
     "run",
 ]

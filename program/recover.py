@@ -81,7 +81,7 @@ class Recovery:
 def recover(stack: auto.Stack, api: Optional[OrganizationsApi] = None) -> Recovery:
     """Release the lock, repair a torn state file, resolve pending attachment operations."""
     result = Recovery()
-    result.repaired_files = repair_file_backend(stack)
+    result.repaired_files = repair_file_backend(stack.workspace, stack.name)
     result.cancel_error = _cancel(stack)
     deployment = stack.export_stack()
     # edited in place and imported back: the SDK types it as an optional read-only Mapping
@@ -111,15 +111,17 @@ def _name(operation: dict[str, Any]) -> str:
     return str(operation.get("resource", {}).get("urn", "?")).rsplit("::", 1)[-1]
 
 
-def repair_file_backend(stack: auto.Stack) -> list[str]:
-    """Remove empty ``.attrs`` files of this stack's checkpoint in a ``file://`` backend."""
-    url = stack.workspace.who_am_i().url or ""
+def repair_file_backend(workspace: auto.Workspace, stack_name: str) -> list[str]:
+    """Remove empty ``.attrs`` files of the checkpoint of ``stack_name`` in a ``file://``
+    backend. Needs no selected stack: selecting one loads the checkpoint, which a torn
+    file fails ("failed to load checkpoint: EOF")."""
+    url = workspace.who_am_i().url or ""
     parsed = urllib.parse.urlparse(url)
     if parsed.scheme != "file":
         return []
     stacks = Path(urllib.parse.unquote(parsed.path)) / ".pulumi" / "stacks"
-    stack_name = stack.name.rsplit("/", 1)[-1]
-    project = stack.workspace.project_settings().name
+    stack_name = stack_name.rsplit("/", 1)[-1]
+    project = workspace.project_settings().name
     removed = []
     # Project-scoped layout first, then the legacy one (stacks/<stack>.json).
     for attrs in [*(stacks / project).glob(f"{stack_name}.json*.attrs"),
@@ -183,8 +185,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="the project folder (default: this project)")
     args = parser.parse_args(argv)
     try:
-        stack = auto.select_stack(stack_name=args.stack, work_dir=str(args.cwd))
-        result = recover(stack)
+        workspace = auto.LocalWorkspace(work_dir=str(args.cwd))
+        repaired = repair_file_backend(workspace, args.stack)  # first: a torn file fails the selection
+        result = recover(auto.Stack.select(args.stack, workspace))
+        result.repaired_files = repaired + result.repaired_files
     except auto.StackNotFoundError:
         print(f"error: no stack {args.stack!r} in the backend Pulumi uses from {args.cwd} "
               "(see `pulumi stack ls`; PULUMI_BACKEND_URL or `pulumi login` choose the backend)",

@@ -13,10 +13,17 @@ The local Organizations endpoint (``emulator``):
 - ``make_scps``: ``make_scps(n)`` creates n new, unattached deny-only SCPs and returns their IDs;
   ``make_scps(n, allow=True)`` allow-list SCPs (an Allow statement: they keep a target usable).
 - ``statement_document(n)`` (a function): a policy document of exactly n characters.
+
+The Pulumi CLI (``harness.cli``), for the end-to-end tests:
+- ``pulumi_cli`` (session): skips, saying why, where no ``pulumi`` 3.182+ with its Python
+  language host is on PATH; with ``E2E_REQUIRED`` set (``.ci/run``) that is a failure instead.
+- ``project``: a copy of this repository's files in ``tmp_path`` (``harness.cli.Project``), its
+  commands pointed at the endpoint, with state of its own.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +32,7 @@ import botocore.session
 import pytest
 from botocore.loaders import create_loader
 
+from harness.cli import CliMissingError, Project, require_cli
 from harness.environment import environment
 
 if TYPE_CHECKING:
@@ -34,8 +42,6 @@ REGION = "us-east-1"
 # One loader for every client: each fresh session otherwise re-reads the service model
 # (~0.15 s a client).
 _LOADER = create_loader()
-
-
 
 
 @pytest.fixture(scope="session")
@@ -111,3 +117,19 @@ def make_scps(orgs_client: Any) -> Callable[..., list[str]]:
                 for n in range(count)]
 
     return make
+
+
+@pytest.fixture(scope="session")
+def pulumi_cli() -> None:
+    try:
+        require_cli()
+    except CliMissingError as err:
+        if os.environ.get("E2E_REQUIRED"):  # CI builds the CLI and its host: a missing one is a failure there
+            pytest.fail(f"E2E_REQUIRED is set but {err}")
+        pytest.skip(f"end-to-end tests need the pulumi CLI and its Python language host: {err}")
+
+
+@pytest.fixture
+def project(pulumi_cli: None, endpoint: Endpoint, tmp_path: Any) -> Project:
+    """This project in a folder of its own, as a user has it: ``pulumi`` commands run there."""
+    return Project.copy(tmp_path)

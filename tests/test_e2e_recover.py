@@ -1,7 +1,7 @@
-"""A killed update recovers: SIGKILL the real CLI in the middle of an ``up`` of 100 attachments,
-after some attaches went out; then the README's recovery (``python -m program.recover``, the
-one extra command) and ``pulumi up`` reach the declared state. Nothing lost, nothing attached
-twice, nothing else changed, no AWS call by hand.
+"""A killed update recovers: SIGKILL the real CLI (``pulumi up`` in the project folder) in the
+middle of an update of 100 attachments, after some attaches went out; then the README's
+recovery (``python -m program.recover``, the one extra command) and ``pulumi up`` reach the
+declared state. Nothing lost, nothing attached twice, nothing else changed, no AWS call by hand.
 """
 
 from __future__ import annotations
@@ -11,32 +11,19 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pulumi import automation as auto
 
 from bench.org import all_targets
 from bench.soak import enabled_types, plan, snapshot
-from program import automation
-from tests.test_e2e import cli  # noqa: F401 - the same CLI requirement (skip or fail)
+from harness.cli import Project
 
-ROOT = Path(__file__).resolve().parent.parent
 COUNT = 100
 KILL_AFTER = 30  # AttachPolicy calls that reached the model
 RETRY = {"policyAttachment:baseDelay": "0.2", "policyAttachment:maxDelay": "2",
          "policyAttachment:maxAttempts": "12"}
-CHILD = """
-import json, sys
-from pathlib import Path
-from program import automation
-work = Path(sys.argv[1])
-stack = automation.open_stack("kill", work, json.loads((work / "config.json").read_text()))
-stack.up()
-"""
 
 
 def descendants(pid: int) -> list[int]:
@@ -69,34 +56,36 @@ def applied(endpoint: Any, operation: str) -> int:
     return endpoint.control.calls().get(operation, 0) - endpoint.control.throttled().get(operation, 0)
 
 
-def kill_cli_mid_update(endpoint: Any, work: Path) -> None:
-    """Run ``up`` in a child process; SIGKILL its Pulumi CLI after KILL_AFTER attaches."""
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(work)], cwd=ROOT,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def kill_cli_mid_update(endpoint: Any, project: Project) -> None:
+    """Run ``pulumi up`` in the project folder; SIGKILL the CLI after KILL_AFTER attaches,
+    as a cancelled CI job or a lost machine would stop it."""
+    cli = subprocess.Popen(["pulumi", "up", "--yes"], cwd=project.folder, env=project.env,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tree: list[int] = []
     try:
         deadline = time.monotonic() + 240
         while applied(endpoint, "AttachPolicy") < KILL_AFTER:
-            assert child.poll() is None, "the update ended before the kill point"
+            assert cli.poll() is None, "the update ended before the kill point"
             assert time.monotonic() < deadline, "no attach reached the endpoint"
             time.sleep(0.02)
-        tree = descendants(child.pid)
-        clis = [pid for pid in tree if executable(pid) == "pulumi"]
-        assert clis, f"no pulumi CLI among {[(p, executable(p)) for p in tree]}"
-        for pid in clis:
-            os.kill(pid, signal.SIGKILL)
-        child.wait(timeout=60)
+        tree = descendants(cli.pid)  # its language host, the program, the provider
+        assert executable(cli.pid) == "pulumi", executable(cli.pid)
+        os.kill(cli.pid, signal.SIGKILL)
+        cli.wait(timeout=60)
         time.sleep(1)  # let a provider call already in flight land, as it would
     finally:
-        for pid in [child.pid, *tree] if "tree" in locals() else [child.pid]:
+        for pid in tree:
             try:
-                os.kill(pid, signal.SIGKILL)  # our own processes only: the child and its tree
+                os.kill(pid, signal.SIGKILL)  # our own processes only: what the CLI started
             except ProcessLookupError:
                 pass
-        child.wait(timeout=60)
+        if cli.poll() is None:
+            cli.kill()
+        cli.wait(timeout=60)
 
 
 @pytest.mark.timeout(600)
-def test_a_killed_up_recovers_with_one_command_then_up(tmp_path, endpoint, org, orgs_client):
+def test_a_killed_up_recovers_with_one_command_then_up(project, endpoint, org, orgs_client):
     root = org["root"]
     extra = [orgs_client.create_organizational_unit(ParentId=root, Name=f"Kill{n}")["OrganizationalUnit"]["Id"]
              for n in range(8)]
@@ -106,51 +95,48 @@ def test_a_killed_up_recovers_with_one_command_then_up(tmp_path, endpoint, org, 
     attachments: dict[str, list[str]] = {}
     for target, policy in pairs:
         attachments.setdefault(target, []).append(policy)
-    config = {"aws:region": "us-east-1", **RETRY, "org-policies:attachments": attachments}
-    (tmp_path / "config.json").write_text(json.dumps(config))
+    project.select("kill", {"aws:region": "us-east-1", **RETRY, "org-policies:attachments": attachments})
     before = snapshot(orgs_client, targets, types)
 
     endpoint.control.reset_calls()
     endpoint.control.set_rate_limit(10)  # an update that takes long enough to be killed
     try:
-        kill_cli_mid_update(endpoint, tmp_path)
+        kill_cli_mid_update(endpoint, project)
     finally:
         endpoint.control.clear_rate_limit()
     made = snapshot(orgs_client, targets, types) - before
     assert KILL_AFTER <= len(made) < COUNT, len(made)
 
-    stack = automation.open_stack("kill", tmp_path, config)
-    try:
-        left = stack.export_stack().deployment
+    exported = project.pulumi("stack", "export")
+    if exported.code == 0:
+        left = json.loads(exported.stdout)["deployment"]
         in_state = {tuple(r["id"].split(":")) for r in left.get("resources") or []
                     if r["type"] == "pulumi-python:dynamic/organizations:PolicyAttachment" and r.get("id")}
-    except auto.CommandError:  # a torn checkpoint write: every command fails until it is repaired
+    else:  # a torn checkpoint write: every command fails until it is repaired
         in_state = None
     if in_state is None or made - in_state:
         # An attach that landed after the CLI's last checkpoint (or a torn write):
         # as left, the stack refuses the next command.
-        with pytest.raises(auto.CommandError) as refused:
-            stack.preview()
-        assert in_state is None or "already attached" in str(refused.value)
+        refused = project.refused("preview")
+        assert in_state is None or "already attached" in refused
     else:  # every attach that went out is in state: nothing stops the next command
-        stack.preview()
+        project.preview()
 
-    # The README's one extra command, as a user runs it (same backend, same AWS credentials).
-    env = {**os.environ, **automation.engine_env(tmp_path / "state")}
-    command = subprocess.run([sys.executable, "-m", "program.recover", "--stack", "kill", "--cwd", str(tmp_path)],
-                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    # The README's one extra command, as a user runs it in the project folder (same
+    # backend, same AWS credentials).
+    command = subprocess.run([".venv/bin/python", "-m", "program.recover", "--stack", "kill"], cwd=project.folder,
+                             env=project.env, capture_output=True, text=True, timeout=300)
     assert command.returncode == 0, command.stderr
     report = command.stdout
     assert "released the stack's lock" in report and "Now run `pulumi up`" in report
-    state = stack.export_stack().deployment
+    state = project.export()
     recorded = [r for r in state["resources"] if r["type"] == "pulumi-python:dynamic/organizations:PolicyAttachment"]
     assert not state.get("pending_operations")
     assert {tuple(r["id"].split(":")) for r in recorded} == made  # every attach made is in state
     assert re.search(r"[1-9]\d* (attachment|pending)", report), report  # the kill left pending creates
 
-    up = stack.up()
-    assert up.summary.resource_changes == {"create": COUNT - len(made), "same": len(made) + 2}  # + the stack and removal-limit
+    assert project.up() == {"create": COUNT - len(made), "same": len(made) + 2}  # + the stack and removal-limit
     after = snapshot(orgs_client, targets, types)
     assert after == before | set(pairs)  # nothing lost, nothing else changed
     assert applied(endpoint, "AttachPolicy") == COUNT  # each pair attached once: no duplicate attach
-    assert stack.preview().change_summary == {"same": COUNT + 2}
+    assert project.preview() == {"same": COUNT + 2}

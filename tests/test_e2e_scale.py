@@ -1,6 +1,6 @@
-"""End to end at the size users run: the real Pulumi CLI (Automation API inline
-program, file:// backend) with 150 attachments over 50 targets, at the default
-``parallel`` and at ``parallel=1``.
+"""End to end at the size users run: the real Pulumi CLI in the project folder (its Python
+language host, file:// backend) with 150 attachments over 50 targets, at the default
+``--parallel`` and at ``--parallel=1``.
 
 Before the guard's hooks had worker threads of their own, every preview and up
 here hung: the SDK's pending registrations filled the executor the hooks waited
@@ -14,8 +14,7 @@ from typing import Any, Optional
 
 import pytest
 
-from program import automation
-from tests.test_e2e import DELETE_HOOK, changes, cli, failure  # noqa: F401 - cli: the CLI check
+from tests.test_e2e import DELETE_HOOK, changes
 
 SCP = "SERVICE_CONTROL_POLICY"
 TARGETS = 50
@@ -51,26 +50,26 @@ def scp_ids(client: Any, target: str) -> set[str]:
 @pytest.mark.timeout(300)  # a regression of the deadlock hangs: fail it well before the suite's 600 s
 @pytest.mark.parametrize("parallel", [None, 1], ids=["default-parallel", "parallel-1"])
 def test_150_attachments_up_then_previews_that_keep_remove_and_refuse(
-        tmp_path, endpoint, scale_org, orgs_client, parallel: Optional[int]) -> None:
-    st = automation.open_stack("scale", tmp_path, config(every_target()))
+        project, endpoint, scale_org, orgs_client, parallel: Optional[int]) -> None:
+    project.select("scale", config(every_target()))
+    flags = () if parallel is None else ("--parallel", str(parallel))
     declared = TARGETS * len(POLICIES)
     stack_resources = 2  # the stack itself and the program's removal-limit bookkeeping
 
-    assert st.up(parallel=parallel).summary.resource_changes == {"create": declared + stack_resources}
+    assert project.up(*flags) == {"create": declared + stack_resources}
     assert changes(endpoint) == {"AttachPolicy": declared}
     for ou in scale_org["scale_ous"].values():
         assert scp_ids(orgs_client, ou) == {"p-FullAWSAccess", *scale_org["scale_policies"].values()}
 
     endpoint.control.reset_calls()
-    assert st.preview(parallel=parallel).change_summary == {"same": declared + stack_resources}
+    assert project.preview(*flags) == {"same": declared + stack_resources}
     assert changes(endpoint) == {}
 
     # 50 removals, one per target: each target keeps three SCPs. The guard lists each
     # target once, whatever the number of attachments in the stack.
-    automation.write_config(tmp_path, "scale", config(every_target(POLICIES[:2])))
+    project.write_config("scale", config(every_target(POLICIES[:2])))
     endpoint.control.reset_calls()
-    assert st.preview(parallel=parallel).change_summary == {"delete": TARGETS,
-                                                             "same": declared - TARGETS + stack_resources}
+    assert project.preview(*flags) == {"delete": TARGETS, "same": declared - TARGETS + stack_resources}
     assert changes(endpoint) == {}
     assert endpoint.control.calls()["ListPoliciesForTarget"] == TARGETS
 
@@ -78,9 +77,9 @@ def test_150_attachments_up_then_previews_that_keep_remove_and_refuse(
     # three SCPs are its only ones, so the last of them is refused, named.
     victim_path, victim = "Root/Scale07", scale_org["scale_ous"]["Root/Scale07"]
     orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=victim)
-    automation.write_config(tmp_path, "scale", config({k: v for k, v in every_target().items() if k != victim_path}))
+    project.write_config("scale", config({k: v for k, v in every_target().items() if k != victim_path}))
     endpoint.control.reset_calls()
-    message = failure(lambda: st.preview(parallel=parallel))
+    message = project.refused("preview", *flags)
     assert f'before hook "{DELETE_HOOK}" failed' in message
     assert f"from {victim}: it is the last service control policy" in message
     assert any(f"{name} ({pid})" in message for name, pid in scale_org["scale_policies"].items())

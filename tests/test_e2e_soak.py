@@ -1,6 +1,7 @@
 """Engine soak (small): 60 attachments, ``up`` then ``destroy --run-program`` through the real
-CLI, with 20% transient faults and a 10 requests/s limit on the endpoint. Nothing lost, nothing
-duplicated, nothing else changed, every operation completed. ``python -m bench`` runs 300.
+CLI in the project folder, with 20% transient faults and a 10 requests/s limit on the
+endpoint. Nothing lost, nothing duplicated, nothing else changed, every operation
+completed. ``python -m bench`` runs 300.
 """
 
 from __future__ import annotations
@@ -9,12 +10,11 @@ import pytest
 
 from bench.engine_soak import run_engine_soak
 from bench.org import all_targets
-from tests.test_e2e import cli  # noqa: F401 - the same CLI requirement (skip or fail)
 
 
 @pytest.mark.timeout(600)
 def test_faults_and_throttling_under_the_engine_lose_duplicate_and_disturb_nothing(
-        tmp_path, endpoint, org, orgs_client):
+        tmp_path, pulumi_cli, endpoint, org, orgs_client):
     report = run_engine_soak(endpoint, orgs_client, all_targets(org), tmp_path, count=60)
 
     assert (report.lost, report.duplicated, report.unexpected_changes) == (0, 0, 0), report.summary()
