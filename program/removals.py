@@ -47,7 +47,9 @@ RESOURCE_NAME = "removal-limit"
 DECLARED = "declared"  # input: {resource name: Declared record}; the previous record when refused
 LIMIT = "limit"  # input: the most removals allowed, or None for no limit
 PREVIOUS = "previous"  # from check: what the last update declared ({} for a new stack)
-REFUSED = "refused"  # from check: {"count", "limit"} when this run removes too many, else None
+#: from check: {"count", "limit"} when this run removes too many, else {}. Never None: the SDK
+#: reads an output missing from the engine's answer (a None is left out) as unknown in a preview.
+REFUSED = "refused"
 MAX_LISTED = 20
 
 
@@ -95,7 +97,7 @@ class RemovalLimitProvider(ResourceProvider):
         if limit is not None and len(gone) > int(limit):
             return CheckResult({DECLARED: previous, LIMIT: limit, PREVIOUS: previous,
                                 REFUSED: {"count": len(gone), "limit": int(limit)}}, [])
-        return CheckResult({DECLARED: current, LIMIT: limit, PREVIOUS: previous, REFUSED: None}, [])
+        return CheckResult({DECLARED: current, LIMIT: limit, PREVIOUS: previous, REFUSED: {}}, [])
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """A change when the declared entries change, or the run is refused: the
@@ -116,14 +118,14 @@ class RemovalLimitProvider(ResourceProvider):
 
 def _settled(props: dict[str, Any]) -> dict[str, Any]:
     declared = props.get(DECLARED) or {}
-    return {DECLARED: declared, LIMIT: props.get(LIMIT), PREVIOUS: declared, REFUSED: props.get(REFUSED)}
+    return {DECLARED: declared, LIMIT: props.get(LIMIT), PREVIOUS: declared, REFUSED: props.get(REFUSED) or {}}
 
 
 class RemovalLimit(pulumi.dynamic.Resource, module="org-policies", name="RemovalLimit"):
     """This run's record of its declared entries and its removal limit (see the module docstring)."""
 
     previous: pulumi.Output[dict[str, Any]]
-    refused: pulumi.Output[Optional[dict[str, int]]]
+    refused: pulumi.Output[dict[str, int]]
 
     def __init__(self, declared: Iterable[Declared], limit: Optional[int]) -> None:
         records = {entry.name: entry.to_record() for entry in sorted(declared, key=lambda e: e.name)}

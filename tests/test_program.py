@@ -579,7 +579,7 @@ def test_the_record_check_counts_what_the_last_update_declared_and_this_one_does
     result = provider_.check({"declared": olds} if olds is not None else {}, {"declared": news, "limit": limit})
     assert result.failures == []  # never a check failure: the program refuses, once, with the summary
     assert result.inputs["declared"] == kept and result.inputs["previous"] == (olds or {})
-    assert result.inputs["refused"] == (None if refused is None else {"count": refused, "limit": limit})
+    assert result.inputs["refused"] == ({} if refused is None else {"count": refused, "limit": limit})
     diff = provider_.diff("removal-limit", provider_.create(result.inputs).outs, result.inputs)
     assert diff.changes is bool(refused)  # stored as checked: a change only when refused again
     assert provider_.create(result.inputs).outs["previous"] == kept  # settled: "no change" when read back
