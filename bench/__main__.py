@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
-from . import adopt, calls, cpu, engine, engine_soak, exclusive, preview, soak, timing
+from . import adopt, calls, cpu, engine, engine_soak, exclusive, preview, soak, summary, timing
 from .org import OrgShape, all_targets, client, serving
 
 #: What an operation cannot do with fewer calls: create needs AttachPolicy and,
@@ -63,7 +63,7 @@ QUICK = Plan(rounds=10, cold_runs=3, preview_shape=OrgShape.with_attachments(200
 
 SECTIONS = ("serialized_provider_bytes", "api_calls", "overhead_ratio", "preview_calls", "preview_lockout_calls",
             "preview_check_calls", "preview_scaling", "refresh_calls", "exclusive_preview_calls",
-            "cold_start_ratio", "guard_cpu_ms", "soak", "engine_soak", "engine", "adopt")
+            "cold_start_ratio", "guard_cpu_ms", "soak", "engine_soak", "engine", "adopt", "summary")
 
 
 def run(plan: Plan, log: Callable[[str], None], only: Sequence[str] = SECTIONS) -> dict[str, Any]:
@@ -92,6 +92,7 @@ def run(plan: Plan, log: Callable[[str], None], only: Sequence[str] = SECTIONS) 
     step("engine_soak", lambda: _engine_soak(plan))
     step("engine", lambda: engine.measure(plan.engine_sizes, plan.engine_repeats))
     step("adopt", lambda: adopt.measure(plan.adopt_shape))
+    step("summary", lambda: summary.measure(plan.adopt_shape))
     return results
 
 
@@ -266,6 +267,7 @@ _SECTION_VERDICTS: dict[str, Callable[[Any], list[tuple[str, str, str, bool]]]] 
     "preview_scaling": _scaling, "refresh_calls": _refresh, "exclusive_preview_calls": _exclusive,
     "cold_start_ratio": _cold_start, "guard_cpu_ms": _guard_cpu, "soak": _soak_row,
     "engine_soak": _engine_soak_row, "engine": engine_verdicts, "adopt": adopt.verdicts,
+    "summary": summary.verdicts,
 }
 
 

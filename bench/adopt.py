@@ -121,14 +121,14 @@ def measure(shape: AdoptShape) -> dict[str, Any]:
 
 def _ms_per_call(endpoint: EndpointProcess) -> float:
     """The endpoint's own time for one ListRoots at this size (it grows with the organization)."""
-    client = _client(endpoint)
+    client = endpoint_client(endpoint)
     started = time.perf_counter()
     for _ in range(20):
         client.list_roots()
     return round((time.perf_counter() - started) / 20 * 1000, 1)
 
 
-def _client(endpoint: EndpointProcess) -> Any:
+def endpoint_client(endpoint: EndpointProcess) -> Any:
     import boto3
 
     return boto3.session.Session().client(
@@ -147,7 +147,7 @@ def _entries(text: str) -> int:
 def _at_aws_page_sizes(endpoint: EndpointProcess, args: Sequence[str], calls: dict[str, int],
                        per_target: int) -> dict[str, Any]:
     """The same scan's calls at AWS's pages of 20, and what the listing not chosen would cost."""
-    client = _client(endpoint)
+    client = endpoint_client(endpoint)
     managed = "--exclusive" in args
     per_policy_pages = 0  # ListTargetsForPolicy of every policy listed, 20 targets a page
     for page in client.get_paginator("list_policies").paginate(Filter=SCP):

@@ -181,11 +181,12 @@ class Project:
 
     # -- commands ------------------------------------------------------------------
 
-    def pulumi(self, *args: str, timeout: float = TIMEOUT_S) -> Result:
+    def pulumi(self, *args: str, timeout: float = TIMEOUT_S, env: Optional[Mapping[str, str]] = None) -> Result:
         """``pulumi <args>`` in the project folder (``--yes`` added to commands that
-        ask for confirmation, as in CI); the result, whatever the exit code."""
+        ask for confirmation, as in CI), with ``env`` added to the project's; the
+        result, whatever the exit code."""
         argv = (*args, "--yes") if args and args[0] in _CONFIRMED and "--yes" not in args else args
-        done = subprocess.run(["pulumi", *argv], cwd=self.folder, env=self.env, capture_output=True,
+        done = subprocess.run(["pulumi", *argv], cwd=self.folder, env={**self.env, **(env or {})}, capture_output=True,
                               text=True, timeout=timeout, stdin=subprocess.DEVNULL)
         return Result(tuple(argv), done.returncode, done.stdout, done.stderr)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -37,6 +38,8 @@ from .summary import RemovalLimitRefusal, Summary, as_text, rendered_for
 
 #: The environment variable naming the file the summary is written to.
 SUMMARY_FILE = "ORG_POLICIES_SUMMARY"
+#: Targets reported at once (their lookups are independent; the answers are cached per run).
+WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -133,17 +136,19 @@ def build(previous: Mapping[str, Declared], current: Mapping[str, Declared], out
     """The summary from the record, this run's declarations and the engine's answers
     (blocking: names, reach and the guard's verdicts come from AWS, cached per run)."""
     lookups = provider.run_lookups()
-    settled = {name: _adoption(current[name], outcome, lookups) for name, outcome in outcomes.items()
-               if name in current}
-    reports = [reach.report(target, lookups, policy_types=policies.types,
-                            new_documents=policies.documents.get(target.target_id, {}))
-               for target in changes.classify(previous, current, settled)]
+    with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="org-policies-summary") as pool:
+        settled = dict(zip(outcomes, pool.map(lambda name: _adoption(current.get(name), outcomes[name], lookups),
+                                              outcomes), strict=True))
+        reports = list(pool.map(lambda target: reach.report(
+            target, lookups, policy_types=policies.types,
+            new_documents=policies.documents.get(target.target_id, {})),
+            changes.classify(previous, current, {n: o for n, o in settled.items() if n in current})))
     return Summary(reports, refused)
 
 
-def _adoption(entry: Declared, outcome: Outcome, lookups: provider.Lookups) -> Outcome:
+def _adoption(entry: Optional[Declared], outcome: Outcome, lookups: provider.Lookups) -> Outcome:
     """An ``import: true`` entry being created: whether AWS shows it attached now."""
-    if not (entry.adopt and outcome.created and outcome.policy_id):
+    if entry is None or not (entry.adopt and outcome.created and outcome.policy_id):
         return outcome
     policy = lookups.policy(outcome.policy_id)
     attached = lookups.attached(entry.target_id, policy.type) if policy else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +54,19 @@ def job_env(job: dict[str, Any], state_dir: Path) -> dict[str, str]:
     return env
 
 
-def run_steps(job: dict[str, Any]) -> list[list[str]]:
-    """The recipe's ``pulumi`` commands, in order; every other step must be one stood in for."""
-    commands = []
+@dataclass(frozen=True)
+class Command:
+    """A ``pulumi`` run step of the recipe, with the environment it sets."""
+
+    argv: list[str]
+    env: dict[str, str]
+
+
+def run_steps(job: dict[str, Any]) -> tuple[list[Command], list[dict[str, Any]]]:
+    """The recipe's ``pulumi`` commands, in order, and its comment steps (``gh pr
+    comment``, which only GitHub can run: the test checks what they would post);
+    every other step must be one stood in for."""
+    commands, comments = [], []
     for step in job["steps"]:
         if "uses" in step:
             action = step["uses"].split("@")[0]
@@ -64,17 +75,29 @@ def run_steps(job: dict[str, Any]) -> list[list[str]]:
                 assert "command" not in (step.get("with") or {}), "pulumi/actions would run the command itself"
         elif step["run"].strip() != VENV_STEP:
             argv = shlex.split(step["run"])
+            if argv[:3] == ["gh", "pr", "comment"]:
+                comments.append(step)
+                continue
             assert argv[0] == "pulumi", f"a run step this test does not know: {step['run']}"
-            commands.append(argv[1:])
-    return commands
+            commands.append(Command(argv[1:], {k: str(v) for k, v in (step.get("env") or {}).items()}))
+    return commands, comments
+
+
+def posted_file(comment: dict[str, Any]) -> str:
+    """The file a ``gh pr comment --body-file FILE`` step posts."""
+    argv = shlex.split(comment["run"])
+    return argv[argv.index("--body-file") + 1]
 
 
 def test_the_readme_ci_recipe_passes_a_safe_change_and_fails_an_unsafe_one(tmp_path, pulumi_cli, endpoint, org,
                                                                          orgs_client):
     job = recipe()
-    commands = run_steps(job)
-    assert commands == [["preview", "--stack", "prod"]]
+    commands, comments = run_steps(job)
+    assert [c.argv for c in commands] == [["preview", "--stack", "prod"]]
+    [comment] = comments  # posts the change summary the preview wrote
+    assert commands[0].env == {"ORG_POLICIES_SUMMARY": posted_file(comment)}
     project = Project.copy(tmp_path, env=job_env(job, tmp_path / "state"))
+    posted = project.folder / posted_file(comment)
     sandbox = org["accounts"]["sandbox-1"]
 
     # Once, by hand, as the README says: the stack, its config, and an update after merge.
@@ -89,14 +112,20 @@ def test_the_readme_ci_recipe_passes_a_safe_change_and_fails_an_unsafe_one(tmp_p
     project.write_config("prod", {**declared, "org-policies:attachments": {
         "sandbox-1": ["DenyRootUser"], "Root/Workloads": ["RestrictRegions", "RequireCostCenterTag"]}})
     for command in commands:
-        result = project.pulumi(*command)
+        result = project.pulumi(*command.argv, env=command.env)
         assert result.code == 0, result.text
         assert "+ 1 to create" in result.stdout
+    summary = posted.read_text()  # what the comment step posts
+    assert summary.startswith("### org-policies change summary: 1 target changes.")
+    assert "+ attach RequireCostCenterTag (" in summary
 
     # A pull request removing sandbox-1's last SCP: the job fails, naming the way out.
     project.write_config("prod", {**declared, "org-policies:attachments": {"Root/Workloads": ["RestrictRegions"]}})
     for command in commands:
-        message = project.refused(*command)
+        result = project.pulumi(*command.argv, env=command.env)
+        assert result.code != 0
+        message = result.text
         assert f'before hook "{DELETE_HOOK}" failed' in message and sandbox in message
         assert "last service control policy" in message and "skip_destroy" in message
+    assert "-- REFUSED: Refusing to detach DenyRootUser" in posted.read_text()  # posted after a failure too
     assert scps(orgs_client, sandbox) == {"DenyRootUser"}

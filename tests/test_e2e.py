@@ -88,8 +88,9 @@ def test_the_same_change_with_a_replacement_scp_passes_preview_and_up(project, e
     stack(project, {"sandbox-1": ["DenyRootUser"]}).up()
     orgs_client.detach_policy(PolicyId="p-FullAWSAccess", TargetId=sandbox)
     reconfigure(project, {"sandbox-1": ["RestrictRegions"]})
-    assert project.preview() == {"create": 1, "delete": 1, "same": 2}
-    assert project.up() == {"create": 1, "delete": 1, "same": 2}
+    # the stack's record (removal-limit) is updated whenever the declared entries change
+    assert project.preview() == {"create": 1, "delete": 1, "update": 1, "same": 1}
+    assert project.up() == {"create": 1, "delete": 1, "update": 1, "same": 1}
     assert scps(orgs_client, sandbox) == {"RestrictRegions"}
 
 
@@ -110,17 +111,19 @@ def test_preview_fails_before_an_ou_is_left_with_deny_only_scps_and_passes_with_
 
     message = project.refused("preview")
     assert f'before hook "{DELETE_HOOK}" failed' in message
-    for part in (f"Refusing to detach FullAWSAccess (p-FullAWSAccess) from {sandbox} (Sandbox)",
-                 f"DenyRootUser ({org['policies']['DenyRootUser']})", "allow no action at all",
-                 "the 1 account of OU", '"Effect": "Deny", "Action": "*"', "allow-list"):
+    for part in (f"Refusing to detach FullAWSAccess (p-FullAWSAccess) from Root/Sandbox ({sandbox}): the SCPs it "
+                 f"would keep allow no action at all, locking out the 1 account of Root/Sandbox ({sandbox}).",
+                 f"It would keep: DenyRootUser ({org['policies']['DenyRootUser']})",
+                 '"Effect": "Deny", "Action": "*"', "allow-list"):
         assert part in message
     assert "Traceback" not in message
     assert changes(endpoint) == {}
-    assert endpoint.control.calls().get("DescribePolicy") == 1  # DenyRootUser's document, once
+    # DenyRootUser's document, once (the guard); FullAWSAccess's name and type, once (the summary)
+    assert endpoint.control.calls().get("DescribePolicy") == 2
 
     reconfigure(project, {"Root/Sandbox": ["DenyRootUser", "AllowComputeAndStorage"]})
-    assert project.preview() == {"create": 1, "delete": 1, "same": 3}
-    assert project.up() == {"create": 1, "delete": 1, "same": 3}
+    assert project.preview() == {"create": 1, "delete": 1, "update": 1, "same": 2}
+    assert project.up() == {"create": 1, "delete": 1, "update": 1, "same": 2}
     assert scps(orgs_client, sandbox) == {"DenyRootUser", "AllowComputeAndStorage"}
 
 
@@ -141,7 +144,7 @@ def test_import_adopts_an_existing_attachment_by_id(project, endpoint, org, orgs
     ids = [r.get("id") for r in project.export()["resources"] if r["type"].endswith("PolicyAttachment")]
     assert ids == [f"{root}:{org['policies']['DenyLeaveOrganization']}"]
     reconfigure(project, {root: [org["policies"]["DenyLeaveOrganization"]]})  # the import flag may go
-    assert project.preview() == {"same": 3}
+    assert project.preview() == {"same": 2, "update": 1}  # nothing in AWS; the stack's record notes the flag
 
 
 def test_plain_declaration_of_an_existing_attachment_fails_preview_with_the_import_option(project, org):
@@ -179,21 +182,21 @@ def slot_stack(tmp_path: Path, target: str, policy: str) -> Project:
     return slot
 
 
-def test_a_replace_at_five_scps_is_refused_at_preview(tmp_path, pulumi_cli, endpoint, org, orgs_client,
-                                                      make_scps):
+def test_a_replace_at_ten_scps_is_refused_at_preview(tmp_path, pulumi_cli, endpoint, org, orgs_client,
+                                                     make_scps):
     """A true replacement (policy_id of one resource changes): Pulumi creates the
-    new attachment before deleting the old one, so it needs a sixth slot."""
+    new attachment before deleting the old one, so it needs an eleventh slot."""
     target = org["accounts"]["dev-app"]
-    for policy in make_scps(3):
+    for policy in make_scps(8):
         orgs_client.attach_policy(PolicyId=policy, TargetId=target)
     slot = slot_stack(tmp_path, target, org["policies"]["RestrictRegions"])
     slot.up()
-    assert len(scps(orgs_client, target)) == 5
+    assert len(scps(orgs_client, target)) == 10
     slot.pulumi("config", "set", "policy", org["policies"]["DenyRootUser"]).check()
     endpoint.control.reset_calls()
     message = slot.refused("preview")
     assert "has a problem: Refusing to attach" in message  # the provider's check
-    assert "at most 5" in message and "delete_before_replace=True" in message
+    assert "AWS allows at most 10" in message and "delete_before_replace=True" in message
     assert changes(endpoint) == {}
 
 
@@ -278,23 +281,25 @@ def test_removing_more_than_max_removals_needs_a_deliberate_setting(project, end
     write_settings(project, {"org-policies:attachments": kept})
     endpoint.control.reset_calls()
     message = project.refused("preview")
-    assert "This update removes 7 attachments from the stack, more than org-policies:maxRemovals allows (5)" in message
+    assert ("Refusing this update: it removes 7 attachments from the stack, more than org-policies:maxRemovals "
+            "allows (5)") in message
     assert "dev-app: DenyRootUser" in message and "sandbox-1: RestrictRegions" in message
+    assert "refused: 7 removals, more than org-policies:maxRemovals (5) allows" in message  # the summary says so
     assert "org-policies:maxRemovals: 7" in message
     assert changes(endpoint) == {}
     message = project.refused("up")
     assert "removes 7 attachments" in message and changes(endpoint) == {}
 
     write_settings(project, {"org-policies:attachments": kept, "org-policies:maxRemovals": 7})
-    assert project.preview() == {"delete": 7, "same": 3}
+    assert project.preview() == {"delete": 7, "update": 1, "same": 2}
     # Removals count against what the last update declared: after removing 2, 5 more pass.
     write_settings(project, {"org-policies:attachments": {k: v for k, v in full.items() if k != "dev-app"}})
-    assert project.up() == {"delete": 2, "same": 8}
+    assert project.up() == {"delete": 2, "update": 1, "same": 7}
     write_settings(project, {"org-policies:attachments": kept})
-    assert project.preview() == {"delete": 5, "same": 3}
+    assert project.preview() == {"delete": 5, "update": 1, "same": 2}
     # Everything, on purpose: an empty map plus allowEmpty lifts the limit.
     write_settings(project, {"org-policies:attachments": {}, "org-policies:allowEmpty": True})
-    assert project.up() == {"delete": 6, "same": 2}
+    assert project.up() == {"delete": 6, "update": 1, "same": 1}
     assert all(scps(orgs_client, org["accounts"][name]) == {"FullAWSAccess"} for name in accounts)
 
 
@@ -335,17 +340,18 @@ def test_import_left_in_config_reattaches_after_refresh_dropped_the_attachment(
     assert scps(orgs_client, org["root"]) == {"FullAWSAccess", "DenyLeaveOrganization"}
 
 
-def test_a_sixth_scp_from_config_is_refused_naming_the_entry_and_a_way_out_for_config(
+def test_an_eleventh_scp_from_config_is_refused_naming_the_entry_and_a_way_out_for_config(
         project, endpoint, org, orgs_client, make_scps):
     target = org["accounts"]["dev-app"]
-    for policy in make_scps(3):
-        orgs_client.attach_policy(PolicyId=policy, TargetId=target)  # with FullAWSAccess: 4 SCPs
+    for policy in make_scps(8):
+        orgs_client.attach_policy(PolicyId=policy, TargetId=target)  # with FullAWSAccess: 9 SCPs
     stack(project, {"dev-app": ["DenyRootUser", "RestrictRegions"]})
     endpoint.control.reset_calls()
     message = project.refused("preview")
-    assert 'has a problem: org-policies:attachments, target "dev-app", policy "' in message
-    assert "would carry 6 policies of type service control policy (SCP)" in message
-    assert "Extra0 (" in message and "SCP)s" not in message
+    assert "has a problem: Refusing to attach " in message
+    assert 'Declared at: org-policies:attachments, target "dev-app", policy "' in message
+    assert "it would carry 11 service control policy (SCP)s, and AWS allows at most 10" in message
+    assert "Extra0 (" in message
     assert "remove the policy you are replacing from that target in one `pulumi up`" in message
     assert changes(endpoint) == {}
 

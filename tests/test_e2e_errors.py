@@ -44,7 +44,7 @@ def unresolved_name(project: Project, org: dict[str, Any], orgs: Any) -> None:
 
 
 def removal_limit(project: Project, org: dict[str, Any], orgs: Any) -> None:
-    """RemovalLimit's check refuses."""
+    """The program refuses the update, once the stack's record says it removes too many."""
     stack(project, {name: ["DenyRootUser", "RestrictRegions"] for name in ("security-tooling", "prod-app", "dev-app", "sandbox-1")}).up()
     reconfigure(project, {"sandbox-1": ["DenyRootUser"]})
 
@@ -67,7 +67,7 @@ CASES: list[tuple[str, Callable[[Project, dict[str, Any], Any], None], tuple[str
      ("policyAttachment:baseDelay: must be a number of seconds greater than 0",), False),
     ("misspelt namespace", misspelt_namespace, ("org-policy:attachments", "org-policies:attachments"), False),
     ("unresolved name", unresolved_name, ("UnresolvedName", "'Root/Nope' matches nothing"), False),
-    ("removal limit", removal_limit, ("RemovalLimit", "removes 7 attachments"), False),
+    ("removal limit", removal_limit, ("Refusing this update", "removes 7 attachments"), False),
     ("provider check", provider_check, ("has a problem", "is already attached", "import: true"), False),
     ("guard hook", guard_hook, ("before hook", "it is the last service control policy"), True),
 ]
@@ -117,7 +117,7 @@ def test_an_error_raised_in_an_apply_is_printed_once(tmp_path, pulumi_cli, endpo
     result = code.pulumi("preview", "--json")
     assert result.code != 0, result.changes()
     [error] = result.errors()
-    assert f"DenyRootUser ({deny}) is declared as a PolicyAttachment on {account}" in error, error
+    assert f"DenyRootUser ({deny}) is declared as a PolicyAttachment on account sandbox-1 ({account})" in error, error
     assert "exclusive set owned" in error
     for duplicate in DUPLICATES:
         assert duplicate not in result.stdout + result.stderr

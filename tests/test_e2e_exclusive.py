@@ -58,16 +58,18 @@ def test_replace_full_aws_access_by_an_allow_list_on_an_ou(project, endpoint, or
     assert scps(orgs_client, ou) == {"FullAWSAccess"}
 
 
-def test_swap_at_five_detaches_then_attaches(project, endpoint, org, orgs_client, make_scps):
+def test_swap_at_ten_detaches_then_attaches(project, endpoint, org, orgs_client, make_scps):
     target = org["accounts"]["dev-app"]
-    extra = make_scps(6, allow=True)
-    stack(project, {"dev-app": exclusive(*extra[:5])}).up()
-    assert scps(orgs_client, target) == {f"AllowList{n}" for n in range(5)}
-    reconfigure(project, {"dev-app": exclusive(*extra[:4], extra[5])})
+    extra = make_scps(11, allow=True)
+    stack(project, {"dev-app": exclusive(*extra[:10])}).up()
+    assert scps(orgs_client, target) == {f"AllowList{n}" for n in range(10)}
+    reconfigure(project, {"dev-app": exclusive(*extra[:9], extra[10])})
     assert project.preview() == {"update": 1, "same": 2}
-    assert f"AllowList4 ({extra[4]})" in shown(project)
-    project.up()
-    assert scps(orgs_client, target) == {"AllowList0", "AllowList1", "AllowList2", "AllowList3", "AllowList5"}
+    assert f"AllowList9 ({extra[9]})" in shown(project)
+    endpoint.control.reset_calls()
+    project.up()  # the endpoint refuses an eleventh: the planner detaches first
+    assert scps(orgs_client, target) == {f"AllowList{n}" for n in (*range(9), 10)}
+    assert changes(endpoint) == {"AttachPolicy": 1, "DetachPolicy": 1}
 
 
 def test_an_out_of_band_attach_shows_in_refresh_and_preview_and_goes_with_up(project, endpoint, org, orgs_client):
@@ -86,12 +88,13 @@ def test_an_out_of_band_attach_shows_in_refresh_and_preview_and_goes_with_up(pro
     assert project.preview() == {"same": 3}
 
 
-def test_a_declared_set_of_six_is_refused_at_preview(project, endpoint, org, orgs_client, make_scps):
+def test_a_declared_set_of_eleven_is_refused_at_preview(project, endpoint, org, orgs_client, make_scps):
     ou = org["ous"]["Root/Sandbox"]
-    stack(project, {"Root/Sandbox": exclusive(*make_scps(6, allow=True))})
+    stack(project, {"Root/Sandbox": exclusive(*make_scps(11, allow=True))})
     endpoint.control.reset_calls()
     message = project.refused("preview")
-    assert ou in message and "6 policies are declared and AWS allows at most 5" in message
+    assert ou in message and "11 policies are declared and at most 10 are allowed on one target" in message
+    assert "Limits: 1 to 10 per target (AWS, as of 2026-12-03)." in message
     assert "Traceback" not in message
     assert changes(endpoint) == {}
     assert scps(orgs_client, ou) == {"FullAWSAccess"}
@@ -170,23 +173,23 @@ def test_handing_a_target_over_to_attachments_needs_skip_destroy_first(project, 
     reconfigure(project, {"Root/Workloads": exclusive("AllowListCore", skip_destroy=True)})
     project.up()
     reconfigure(project, listed)
-    assert project.up() == {"create": 1, "delete": 1, "same": 2}
+    assert project.up() == {"create": 1, "delete": 1, "update": 1, "same": 1}  # update: the stack's record
     assert scps(orgs_client, ou) == {"AllowListCore"}  # released as it was, then adopted
 
 
 def test_removing_a_target_that_cannot_get_its_policies_back_fails_at_preview(
         project, endpoint, org, orgs_client, make_scps):
     account = org["accounts"]["prod-app"]
-    extra = make_scps(9, allow=True)
-    for policy in extra[1:5]:
-        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # found: FullAWSAccess and four
+    extra = make_scps(11, allow=True)
+    for policy in extra[1:6]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # found: FullAWSAccess and five
     stack(project, {"prod-app": exclusive(extra[0]), "Root/Sandbox": exclusive("FullAWSAccess")}).up()
-    for policy in extra[5:9]:
-        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # four more by hand
+    for policy in extra[6:11]:
+        orgs_client.attach_policy(PolicyId=policy, TargetId=account)  # five more by hand: eleven to give back
     reconfigure(project, {"Root/Sandbox": exclusive("FullAWSAccess")})
     endpoint.control.reset_calls()
     message = project.refused("preview")
-    assert account in message and "at most 5" in message and "skip_destroy: true" in message
+    assert account in message and "at most 10" in message and "skip_destroy: true" in message
     assert changes(endpoint) == {}
 
 
