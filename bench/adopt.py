@@ -22,7 +22,6 @@ listing not chosen would have made.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import math
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .org import REGION, EndpointProcess, serving_seed_apart
+from .section import section_main
 
 SCP = "SERVICE_CONTROL_POLICY"
 PAGE = 20  # AWS's largest page of every listing adopt makes
@@ -190,17 +190,9 @@ _WRITES = {"AttachPolicy", "DetachPolicy", "CreatePolicy", "UpdatePolicy", "Dele
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.adopt", description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help=f"a smaller organization ({QUICK})")
-    parser.add_argument("--json", type=Path, metavar="FILE", help="write the results as JSON")
-    args = parser.parse_args(argv)
-    results = measure(QUICK if args.quick else FULL)
-    for metric, measured, _, met in verdicts(results):
-        print(f"{metric}: {measured}{'' if met else '  (NOT MET)'}")
-    print(f"seeding the endpoint: {results['seed_s']} s; its time for one ListRoots: {results['ms_per_call']} ms")
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    return section_main("python -m bench.adopt", __doc__ or "", measure, verdicts, (FULL, QUICK),
+                        lambda r: f"seeding the endpoint: {r['seed_s']} s; its time for one ListRoots: "
+                                  f"{r['ms_per_call']} ms", argv)
 
 
 if __name__ == "__main__":
