@@ -19,12 +19,11 @@ from typing import Any, Optional
 from . import adopt, calls, cpu, engine, engine_soak, exclusive, preview, soak, summary, timing
 from .org import OrgShape, all_targets, client, serving
 
-#: What an operation cannot do with fewer calls: create needs AttachPolicy and,
-#: for its outputs (type, name), one DescribePolicy per policy per process;
-#: delete needs DetachPolicy only, since AWS itself refuses a target's last SCP.
-#: The fewest calls each operation's behaviour needs. delete: DetachPolicy, and for an
-#: SCP first ListPoliciesForTarget, because the provider must refuse a target's last SCP
-#: *without* calling DetachPolicy (AWS's own refusal is only the backstop for races).
+#: The fewest calls each operation's behaviour needs. create: AttachPolicy and, for its
+#: outputs (type, name), one DescribePolicy per policy per process. delete: DetachPolicy,
+#: and for an SCP first ListPoliciesForTarget, because the provider refuses a target's last
+#: SCP (or a lockout) *without* calling DetachPolicy (AWS's own refusal is only the backstop
+#: for races): one call more than AWS alone would need, on purpose.
 MINIMAL_CALLS = {"create": 2, "read": 1, "update": 0, "delete": 2}
 
 
