@@ -45,6 +45,7 @@ from .exclusive import ExclusivePolicies, ExclusivePoliciesProvider
 from .guard import (
     ConflictingDeclarationsError,
     expect_new_policy,
+    in_caller_context,
     in_program_run,
     judge_removals,
     label_resources,
@@ -117,6 +118,7 @@ __all__ = [
     "label_resources",
     "limits_from_config",
     "names",
+    "in_caller_context",
     "off_loop",
     "pickler_restored",
     "policy_types",

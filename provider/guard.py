@@ -45,6 +45,7 @@ registrations fill it.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import functools
 import threading
@@ -179,7 +180,7 @@ class Guard:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=AWS_WORKERS, thread_name_prefix="org-policies-guard")
             executor = self._executor
-        return await asyncio.wrap_future(executor.submit(fn, *args))
+        return await asyncio.wrap_future(executor.submit(in_caller_context(fn), *args))
 
     # -- what the program tells the guard --------------------------------------------------
 
@@ -508,6 +509,19 @@ def current() -> Guard:
         if _current is None or _current.monitor is not monitor:
             _current = Guard(monitor)
         return _current
+
+
+def in_caller_context(fn: Callable[..., T]) -> Callable[..., T]:
+    """``fn``, to be called on worker threads, each call in a copy of the caller's
+    context as it is now.
+
+    The SDK keeps a run's settings (its engine connection, preview or update) in
+    context variables, which a new thread does not inherit: without this, a worker
+    asking for :func:`current` would see another run's engine, or none, and start
+    a second Guard with its own ledger and cache.
+    """
+    context = contextvars.copy_context()
+    return lambda *args: context.copy().run(fn, *args)
 
 
 def start_run(settings: Optional[StackSettings] = None) -> Guard:
