@@ -196,19 +196,22 @@ class PolicyLimitExceededError(PolicyAttachmentError):
 
     headline = "Refusing to attach {policy} to {target}: it would carry {count} {type_label}s, and {limit_source}."
     details = (
-        "Attached or arriving there: {attached}.",
-        "Pulumi attaches new policies before it detaches removed ones, so swapping one of {maximum} needs a "
-        "free slot first.",
+        "Attached there before this update: {attached}.",
+        "Arriving there in this update before it: {arriving}.",
     )
     ways_out = (
-        "in the stack config: remove the policy you are replacing from that target in one `pulumi up`, "
-        "and add the new one in the next",
+        "declare fewer {type_label}s on {target}: it can carry {maximum}",
+        "if this update also removes one from that target (a swap of one of {maximum}): Pulumi attaches new "
+        "policies before it detaches removed ones, so remove it in one `pulumi up` and add the new one in the next",
         "in code, for a resource whose policy_id or target_id changes (a replace): "
         "opts=pulumi.ResourceOptions(delete_before_replace=True)",
-        "if AWS allows more than {maximum} now, set org-policies:limits: "
+        "if AWS allows more than {aws_maximum} now, set org-policies:limits: "
         "{{{policy_type}: {{maximum: <n>}}}} in the stack config",
+        "this stack's org-policies:limits set the maximum to {overridden_maximum}: raise it there if AWS "
+        "allows more",
     )
-    defaults = {"limit_source": None, "policy_type": None}
+    defaults = {"limit_source": None, "policy_type": None, "arriving": None, "aws_maximum": None,
+                "overridden_maximum": None}
 
     def __init__(self, **fields: Any) -> None:
         if fields.get("limit_source") is None and fields.get("maximum") is not None:

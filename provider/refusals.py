@@ -9,7 +9,7 @@ their own lookups; nothing here calls AWS.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -37,12 +37,16 @@ def last_policy(policy: str, target: str, target_id: str, policy_type: str, limi
 
 
 def too_many(policy: str, target: str, target_id: str, policy_type: str, refusal: rules.TooMany,
-             others: Sequence[str], limits: Limits) -> errors.PolicyLimitExceededError:
-    """Attaching ``policy`` would exceed the type's maximum; ``others`` names the rest."""
+             name: Callable[[str], str], limits: Limits) -> errors.PolicyLimitExceededError:
+    """Attaching ``policy`` would exceed the type's maximum; ``name`` shows a policy ID."""
+    overridden = limits.is_overridden(policy_type)
     return errors.PolicyLimitExceededError(
         policy=policy, target=target, target_id=target_id, count=refusal.count,
-        type_label=policy_type_label(policy_type), attached=", ".join(sorted(others)) or "none",
-        maximum=refusal.maximum, policy_type=policy_type, limit_source=limit_source(policy_type, limits))
+        type_label=policy_type_label(policy_type), maximum=refusal.maximum, policy_type=policy_type,
+        attached=", ".join(sorted(name(p) for p in refusal.attached)) or "none",
+        arriving=", ".join(sorted(name(p) for p in refusal.arriving)) or None,
+        limit_source=limit_source(policy_type, limits),
+        overridden_maximum=refusal.maximum if overridden else None, aws_maximum=None if overridden else refusal.maximum)
 
 
 def limit_source(policy_type: str, limits: Limits) -> str:

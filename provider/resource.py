@@ -119,9 +119,8 @@ class PolicyAttachmentProvider(OrganizationsProvider):
                 rt.approved[key].add(policy.id)
                 return None
         names = {p.id: p.display for p in attached}
-        others = [names.get(p) or rt.lookups.policy_display(p) for p in too_many.others]
         return refusals.too_many(policy.display, rt.lookups.target_display(target_id), target_id, policy.type,
-                                 too_many, others, rt.limits)
+                                 too_many, lambda p: names.get(p) or rt.lookups.policy_display(p), rt.limits)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         """policy_id or target_id changed: replace (create before delete);

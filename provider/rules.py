@@ -138,11 +138,17 @@ def _too_few(state: TargetState, remaining: Set[str], limits: TypeLimits) -> boo
 @dataclass(frozen=True)
 class TooMany:
     """An attach refused: the target would carry ``count`` policies of the type,
-    more than ``maximum``; ``others``: the IDs besides the new one."""
+    more than ``maximum``. Besides the new one: ``attached`` (there now and
+    staying) and ``arriving`` (this run's other attaches approved before it)."""
 
     count: int
     maximum: int
-    others: frozenset[str]
+    attached: frozenset[str]
+    arriving: frozenset[str]
+
+    @property
+    def others(self) -> frozenset[str]:
+        return self.attached | self.arriving
 
 
 def judge_attach(state: TargetState, policy_id: str, limits: Limits) -> Optional[TooMany]:
@@ -153,7 +159,8 @@ def judge_attach(state: TargetState, policy_id: str, limits: Limits) -> Optional
     after = (state.attached | state.arriving | {policy_id}) - state.leaving
     if maximum is None or len(after) <= maximum:
         return None
-    return TooMany(count=len(after), maximum=maximum, others=after - {policy_id})
+    staying = (state.attached - state.leaving) - {policy_id}
+    return TooMany(count=len(after), maximum=maximum, attached=staying, arriving=after - staying - {policy_id})
 
 
 def document_too_long(document: str, policy_type: str, limits: Limits) -> Optional[int]:

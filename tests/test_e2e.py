@@ -352,7 +352,8 @@ def test_an_eleventh_scp_from_config_is_refused_naming_the_entry_and_a_way_out_f
     assert 'Declared at: org-policies:attachments, target "dev-app", policy "' in message
     assert "it would carry 11 service control policy (SCP)s, and AWS allows at most 10" in message
     assert "Extra0 (" in message
-    assert "remove the policy you are replacing from that target in one `pulumi up`" in message
+    assert f"declare fewer service control policy (SCP)s on account dev-app ({target}): it can carry 10" in message
+    assert "remove it in one `pulumi up` and add the new one in the next" in message
     assert changes(endpoint) == {}
 
 

@@ -444,9 +444,16 @@ def test_every_scp_up_to_the_maximum_passes_check_and_create_the_next_is_refused
     headline, *lines = failures[0][1].splitlines()
     assert headline == (f"Refusing to attach RestrictRegions ({restrict}) to account dev-app ({target}): it would "
                         f"carry {maximum + 1} service control policy (SCP)s, and {source}.")
-    assert lines[0].startswith("Attached or arriving there: Extra0 (") and "FullAWSAccess (p-FullAWSAccess)" in lines[0]
-    assert f"Extra{maximum - 2} (" in lines[0]
-    assert "in one `pulumi up`, and add the new one in the next" in failures[0][1]
+    # attached since this provider process first listed the target: arriving in this update
+    assert lines[0] == "Attached there before this update: FullAWSAccess (p-FullAWSAccess)."
+    assert lines[1].startswith("Arriving there in this update before it: Extra0 (") and f"Extra{maximum - 2} (" in lines[1]
+    assert lines[2:4] == ["Ways out:", f"  - declare fewer service control policy (SCP)s on account dev-app "
+                                       f"({target}): it can carry {maximum}"]
+    assert "in one `pulumi up` and add the new one in the next" in failures[0][1]
+    raise_it = (["  - this stack's org-policies:limits set the maximum to 5: raise it there if AWS allows more"]
+                if limits == "old" else ["  - if AWS allows more than 10 now, set org-policies:limits: "
+                                         "{SERVICE_CONTROL_POLICY: {maximum: <n>}} in the stack config"])
+    assert lines[-1:] == raise_it
     assert calls().get("AttachPolicy") == made_before.get("AttachPolicy")  # checking attaches nothing
 
 
@@ -459,6 +466,9 @@ def test_attaches_checked_in_one_operation_count_before_they_are_made(fresh, org
         assert server_check_ok(fresh, props(policy, target))  # with FullAWSAccess: 2..10
     _, failures = fresh.check(props(extra[9], target))
     assert failures and "it would carry 11 service control policy (SCP)s" in failures[0][1]
+    lines = failures[0][1].splitlines()
+    assert lines[1] == "Attached there before this update: FullAWSAccess (p-FullAWSAccess)."
+    assert lines[2].startswith("Arriving there in this update before it: Extra0 (") and "Extra8 (" in lines[2]
 
 
 def test_attaches_checked_earlier_and_made_since_count_once(fresh, org, orgs_client, make_scps):
@@ -483,7 +493,7 @@ def test_replace_at_ten_scps_needs_delete_before_replace(fresh, org, orgs_client
     inputs, failures = fresh.check(news, olds=props(extra[0], target))
     assert bool(failures) is refused
     if refused:
-        assert "swapping one of 10 needs a free slot first" in failures[0][1]
+        assert "(a swap of one of 10): Pulumi attaches new policies before it detaches removed ones" in failures[0][1]
         assert "delete_before_replace=True" in failures[0][1]
     assert "delete_before_replace" not in inputs  # a hint for check, never stored
 

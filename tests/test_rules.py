@@ -103,7 +103,17 @@ def test_judge_attach_every_slot_up_to_the_maximum_then_one_more():
         assert rules.judge_attach(TargetState(SCP, attached), f"p-extra{n:04d}", TODAY) is None
         attached |= {f"p-extra{n:04d}"}
     refusal = rules.judge_attach(TargetState(SCP, attached), "p-eleventh", TODAY)
-    assert refusal == rules.TooMany(count=11, maximum=10, others=attached)
+    assert refusal == rules.TooMany(count=11, maximum=10, attached=attached, arriving=frozenset())
+
+
+def test_judge_attach_tells_what_is_there_from_what_arrives_in_the_same_run():
+    attached = frozenset({"p-FullAWSAccess", *(f"p-old{n:05d}" for n in range(6))})
+    arriving = frozenset(f"p-new{n:05d}" for n in range(3))  # 10 with them
+    leaving = frozenset({"p-old00000"})
+    assert rules.judge_attach(TargetState(SCP, attached, arriving, leaving), "p-eleventh", TODAY) is None
+    refusal = rules.judge_attach(TargetState(SCP, attached, arriving | {"p-new00009"}, leaving), "p-eleventh", TODAY)
+    assert refusal == rules.TooMany(count=11, maximum=10, attached=attached - leaving,
+                                    arriving=arriving | {"p-new00009"})
 
 
 @pytest.mark.parametrize("policy_type, count, refused", [
