@@ -126,9 +126,11 @@ def _scp_effects(changes: TargetChanges, lines: list[Line], lookups: Lookups, re
         return []
     who = (f"every account of the organization ({reach.count})" if reach.everything
            else f"the {reach.count} account{'' if reach.count == 1 else 's'} at or below it")
-    parts = ([f"lose {_joined(sorted(lost.values()))}"] if lost else []) + (
-        [f"gain {_joined(gained)}"] if gained else [])
-    effects = [f"SCPs: {who} {' and '.join(parts)} at this level."]
+    one = reach.count == 1 and not reach.everything
+    parts = ([f"{'loses' if one else 'lose'} {_joined(sorted(lost.values()))}"] if lost else []) + (
+        [f"{'gains' if one else 'gain'} {_joined(gained)}"] if gained else [])
+    effects = ([f"SCPs: {who} {' and '.join(parts)} at this level."] if reach.count or reach.everything
+               else ["SCPs: no account is at or below it today, so no account's permissions change."])
     attached = lookups.attached(changes.target_id, SERVICE_CONTROL_POLICY) or []
     kept = {p.id: p.display for p in attached if p.id not in lost}
     kept.update({_id_in(g) or g: g for g in gained})
