@@ -34,7 +34,7 @@ from .changes import ATTACHMENT, EXCLUSIVE, Declared, Outcome
 from .config import PolicySpec
 from .declare import Registered
 from .plan import PlannedAttachment, PlannedExclusive
-from .summary import RemovalLimitRefusal, Summary, as_text, rendered_for
+from .summary import RemovalLimitRefusal, Summary, as_text, not_made_for, rendered_for
 
 #: The environment variable naming the file the summary is written to.
 SUMMARY_FILE = "ORG_POLICIES_SUMMARY"
@@ -72,6 +72,21 @@ def stack_policies(specs: tuple[PolicySpec, ...], documents: Mapping[str, str],
         per_type = arriving.setdefault(attachment.target_id, {})
         per_type[spec.type] = (*per_type.get(spec.type, ()), documents[spec.name])
     return StackPolicies(types, arriving)
+
+
+def begin() -> None:
+    """At the start of a preview with ``ORG_POLICIES_SUMMARY`` set: write the
+    "not made" summary there (:func:`program.summary.not_made_for`), which the
+    run's own summary replaces. A preview that stops first (the config refused,
+    a resource's check failed: the engine then ends the program before any
+    summary) so never leaves an earlier run's summary for CI to post."""
+    path = os.environ.get(SUMMARY_FILE)
+    if not path or not pulumi.runtime.is_dry_run():
+        return
+    try:
+        Path(path).write_text(not_made_for(path), encoding="utf-8")
+    except OSError as err:
+        pulumi.log.warn(f"org-policies: could not write the change summary to {path} ({SUMMARY_FILE}): {err}")
 
 
 def start(previous: Mapping[str, Declared], current: list[Declared], registered: Optional[Registered],
@@ -136,13 +151,13 @@ def build(previous: Mapping[str, Declared], current: Mapping[str, Declared], out
     """The summary from the record, this run's declarations and the engine's answers
     (blocking: names, reach and the guard's verdicts come from AWS, cached per run)."""
     lookups = provider.run_lookups()
+    adoption = provider.in_caller_context(lambda name: _adoption(current.get(name), outcomes[name], lookups))
+    report = provider.in_caller_context(lambda target: reach.report(
+        target, lookups, policy_types=policies.types, new_documents=policies.documents.get(target.target_id, {})))
     with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="org-policies-summary") as pool:
-        settled = dict(zip(outcomes, pool.map(lambda name: _adoption(current.get(name), outcomes[name], lookups),
-                                              outcomes), strict=True))
-        reports = list(pool.map(lambda target: reach.report(
-            target, lookups, policy_types=policies.types,
-            new_documents=policies.documents.get(target.target_id, {})),
-            changes.classify(previous, current, {n: o for n, o in settled.items() if n in current})))
+        settled = dict(zip(outcomes, pool.map(adoption, outcomes), strict=True))
+        reports = list(pool.map(report, changes.classify(
+            previous, current, {n: o for n, o in settled.items() if n in current})))
     return Summary(reports, refused)
 
 

@@ -11,6 +11,7 @@ all is one line.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -97,22 +98,26 @@ def as_text(summary: Summary) -> str:
 
 
 def as_markdown(summary: Summary) -> str:
-    """For a pull-request comment: a heading, a section per target, a bullet per row."""
-    out = []
-    for depth, text in lines(summary):
-        if depth == 0:
-            out.append(f"### {text}\n")
-        elif depth == 1:
-            out.append(f"\n**{text}**\n")
-        else:
-            out.append(f"- {_escaped(text)}")
-    return "\n".join(out).rstrip() + "\n"
+    """For a pull-request comment: the headline as a heading; per target, its
+    heading in bold, its changes as a ``diff`` code block (GitHub colours the
+    ``+`` and ``-`` rows, and a row's leading sign can never turn into a nested
+    list), then its effects as bullets."""
+    out = [f"### {_escaped(headline(summary))}"]
+    for report in summary.reports:
+        out += ["", f"**{_escaped(target_heading(report))}**", ""]
+        rows = [change_line(line) for line in report.lines]
+        if rows:
+            fence = _fence(rows)
+            out += [f"{fence}diff", *rows, fence]
+        out += [f"- {_escaped(effect)}" for effect in report.effects]
+    return "\n".join(out) + "\n"
 
 
 def as_json(summary: Summary) -> str:
     """For tools: the same facts, structured."""
     return json.dumps({
         "headline": headline(summary),
+        "complete": True,
         "changed": summary.changed,
         "removal_limit": ({"removals": summary.removal_limit.count, "limit": summary.removal_limit.limit}
                           if summary.removal_limit else None),
@@ -126,6 +131,22 @@ def as_json(summary: Summary) -> str:
     }, indent=2) + "\n"
 
 
+#: What a summary file says until the run's summary replaces it (see :func:`not_made_for`).
+NOT_MADE = f"{HEADLINE}: not made, the preview stopped first."
+NOT_MADE_DETAIL = ("The preview stopped before it could summarise the change: an error it printed refused the "
+                   "stack config or a resource. Its output (the CI job's log) says what and why.")
+
+
+def not_made_for(path: str) -> str:
+    """The summary file a preview writes first, in the form the name asks for: a
+    preview that stops before its summary (a check refusing a resource) leaves
+    this, never an earlier run's summary."""
+    if path.lower().endswith(".json"):
+        return json.dumps({"headline": NOT_MADE, "complete": False, "detail": NOT_MADE_DETAIL, "changed": None,
+                           "removal_limit": None, "targets": []}, indent=2) + "\n"
+    return f"### {NOT_MADE}\n\n{NOT_MADE_DETAIL}\n"
+
+
 def rendered_for(path: str, summary: Summary) -> str:
     """The form a file name asks for: JSON for ``*.json``, Markdown otherwise."""
     return as_json(summary) if path.lower().endswith(".json") else as_markdown(summary)
@@ -134,6 +155,12 @@ def rendered_for(path: str, summary: Summary) -> str:
 def _short_type(policy_type: str) -> str:
     label = names.policy_type_label(policy_type)
     return label[label.index("(") + 1:-1] if label.endswith(")") else label
+
+
+def _fence(rows: Sequence[str]) -> str:
+    """A code fence longer than any run of backticks in ``rows`` (a policy name may hold some)."""
+    longest = max((len(run) for row in rows for run in re.findall(r"`+", row)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _escaped(text: str) -> str:

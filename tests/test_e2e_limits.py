@@ -27,7 +27,7 @@ def scp_ids(client: Any, target: str) -> set[str]:
 ], ids=["today", "overridden back to 5"])
 def test_up_to_the_maximum_pass_preview_and_up_and_one_more_is_refused_at_preview(
         project: Project, endpoint: Any, org: dict[str, Any], orgs_client: Any, make_scps: Any,
-        limits: Any, maximum: int, source: str) -> None:
+        limits: Any, maximum: int, source: str, tmp_path: Any) -> None:
     """FullAWSAccess takes one slot: a target gets maximum - 1 declared SCPs; the next
     fails the preview (non-zero exit), naming the target, the count and the number's source."""
     extra = {"org-policies:limits": limits} if limits else {}
@@ -42,10 +42,16 @@ def test_up_to_the_maximum_pass_preview_and_up_and_one_more_is_refused_at_previe
 
     project.write_config(STACK, settings({"dev-app": names}, **extra))
     endpoint.control.reset_calls()
+    summary_file = tmp_path / "summary.md"
+    summary_file.write_text("### org-policies change summary: 1 target changes.\n(the last push's)\n")
+    project.env["ORG_POLICIES_SUMMARY"] = str(summary_file)
     result = project.pulumi("preview")
     assert result.code != 0
     assert (f"Refusing to attach Extra{maximum - 1} ({ids[-1]}) to account dev-app ({account}): it would carry "
             f"{maximum + 1} service control policy (SCP)s, and {source}.") in result.text
+    # The check stops the preview before its summary: CI posts "not made", never the last push's.
+    assert summary_file.read_text().startswith("### org-policies change summary: not made, the preview stopped first.")
+    del project.env["ORG_POLICIES_SUMMARY"]
     assert changes(endpoint) == {}
     assert project.refused("up")  # `pulumi up` stops at the same check
     assert len(scp_ids(orgs_client, account)) == maximum

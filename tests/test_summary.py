@@ -4,10 +4,13 @@ calls it costs, and the three forms it is written in."""
 
 from __future__ import annotations
 
+import contextvars
 import json
 from typing import Any
 
+import pulumi
 import pytest
+from markdown_it import MarkdownIt
 
 from program import review, summary
 from program.changes import ATTACHMENT, EXCLUSIVE, Declared, Outcome
@@ -25,7 +28,7 @@ def run(endpoint, org):
 
 def entry(org: dict[str, Any], target: str, policy: str, *, skip_destroy: bool = False,
           adopt: bool = False) -> Declared:
-    target_id = org["root"] if target == "Root" else org["ous"].get(target) or org["accounts"][target]
+    target_id = org["root"] if target == "Root" else org["ous"].get(target) or org["accounts"].get(target, target)
     policy_id = org["policies"].get(policy, policy)
     return Declared(f"{target_id}/{policy_id}", ATTACHMENT, target_id, target, policy_id, policy, skip_destroy, adopt)
 
@@ -67,6 +70,36 @@ def test_a_removal_names_the_target_its_reach_and_what_the_accounts_lose(run, or
                     "ListParents": 1, "ListAccountsForParent": 3, "ListOrganizationalUnitsForParent": 3}
 
 
+def test_the_summary_workers_share_the_run_of_the_engine_that_started_them(endpoint, org, orgs_client, calls):
+    """The SDK keeps its engine connection in context variables, which worker threads
+    do not inherit: a new thread sees the process-wide default, the first connection
+    ever set (here another run's, as when one process serves several runs). A worker
+    asking for the run must still find the caller's, not start a second guard with a
+    cache of its own (the same target then listed twice)."""
+    ou, regions = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+    orgs_client.attach_policy(PolicyId=regions, TargetId=ou)
+    settings = pulumi.runtime.settings
+    default = contextvars.Context().run(settings.get_monitor)
+    earlier_run, engine = object(), object()
+
+    def in_a_run() -> tuple[guard.Guard, summary.Summary, guard.Guard]:
+        settings.SETTINGS.monitor = earlier_run  # set from None: becomes the default threads see
+        settings.SETTINGS.monitor = engine  # this run's, in this context only
+        started = guard.start_run()
+        result = build([entry(org, "Root/Workloads", "RestrictRegions")], [])
+        return started, result, guard.current()
+
+    before = calls()
+    try:
+        started, result, after = contextvars.Context().run(in_a_run)
+    finally:
+        contextvars.Context().run(setattr, settings.SETTINGS, "monitor", default)
+    assert contextvars.Context().run(settings.get_monitor) is default
+    assert after is started
+    assert summary.lines(result)[2] == (2, f"- detach RestrictRegions ({regions}) [SCP]")
+    assert calls().get("ListPoliciesForTarget", 0) - before.get("ListPoliciesForTarget", 0) == 2
+
+
 def test_a_change_on_the_root_reaches_every_account(run, org, make_scps):
     [extra] = make_scps(1)
     result = build([], [entry(org, "Root", extra)], {f"{org['root']}/{extra}": CREATED})
@@ -74,6 +107,18 @@ def test_a_change_on_the_root_reaches_every_account(run, org, make_scps):
     assert heading == f"Root ({org['root']}), reaching every account of the organization (5)"
     assert summary.lines(result)[3][1] == (f"SCPs: every account of the organization (5) gain Extra0 ({extra}) at "
                                            "this level.")
+
+
+def test_an_scp_change_on_one_account_or_an_empty_ou_says_so_in_plain_words(run, org, orgs_client, make_scps):
+    [extra] = make_scps(1)
+    sandbox = org["accounts"]["sandbox-1"]
+    empty = orgs_client.create_organizational_unit(ParentId=org["root"], Name="Empty")["OrganizationalUnit"]["Id"]
+    orgs_client.attach_policy(PolicyId=extra, TargetId=empty)
+    result = build([entry(org, empty, extra)], [entry(org, "sandbox-1", extra)],
+                   {f"{sandbox}/{extra}": CREATED})
+    by_target = {report.target_id: report for report in result.reports}
+    assert by_target[sandbox].effects[0] == f"SCPs: the 1 account at or below it gains Extra0 ({extra}) at this level."
+    assert by_target[empty].effects[0] == "SCPs: no account is at or below it today, so no account's permissions change."
 
 
 def test_a_removal_the_guard_will_refuse_is_marked_with_its_refusal(run, org, orgs_client):
@@ -148,6 +193,25 @@ def test_the_removal_limit_is_in_the_headline(run, org):
                                          "than org-policies:maxRemovals (5) allows.")
     assert summary.headline(summary.Summary([], summary.RemovalLimitRefusal(count=7, limit=5))).endswith(
         ": refused: 7 removals, more than org-policies:maxRemovals (5) allows.")
+
+
+def test_the_markdown_renders_each_change_with_its_sign_as_a_pull_request_shows_it(run, org, orgs_client, make_scps):
+    """Rendered as CommonMark (GitHub's base): the changes of a target are one diff
+    block, row for row, so "- detach" and "+ attach" keep their signs (as list
+    items they would become nested, empty bullets)."""
+    ou, regions = org["ous"]["Root/Workloads"], org["policies"]["RestrictRegions"]
+    orgs_client.attach_policy(PolicyId=regions, TargetId=ou)
+    [extra] = make_scps(1)
+    result = build([entry(org, "Root/Workloads", "RestrictRegions")], [entry(org, "Root/Workloads", extra)],
+                   {f"{ou}/{extra}": CREATED})
+    tokens = MarkdownIt("commonmark").parse(summary.as_markdown(result))
+    [block] = [t for t in tokens if t.type == "fence"]
+    assert block.info == "diff"
+    assert block.content.splitlines() == [f"+ attach Extra0 ({extra}) [SCP]", f"- detach RestrictRegions ({regions}) [SCP]"]
+    depths = [t.level for t in tokens if t.type == "bullet_list_open"]
+    assert depths == [0]  # one list (the effects), nothing nested in it
+    items = [t.content for t in tokens if t.type == "inline" and t.level == 3]
+    assert items == list(result.reports[0].effects) and items[0].startswith("SCPs: the 2 accounts")
 
 
 def test_markdown_and_json_say_what_the_text_says(run, org, orgs_client):
