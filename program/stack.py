@@ -33,6 +33,7 @@ import provider
 from provider import OrganizationsApi, RootSummary, stack_config, stack_settings
 
 from . import review
+from .changes import EXCLUSIVE, Declared
 from .config import (
     ALLOW_EMPTY,
     ATTACHMENTS,
@@ -69,6 +70,7 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     repository). Must run inside a Pulumi program run (CLI, Automation API or
     mocks).
     """
+    review.begin()  # a preview that stops before its summary leaves "not made" for CI to post
     provider.register_guard()  # on every run, even one that declares no attachment
     check_retry_settings(stack_config)
     config = read_config()
@@ -95,8 +97,11 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
         # A record from before the stack kept one (or a destroy) reads as "no change".
         previous = previous_record(previous_value) if previous_value is not None else {e.name: e for e in declared}
         refused = review.refusal_of(refused_value)
+        leaving = removed(previous, {e.name: e for e in declared})
+        # The guard's refusal of a removal names the entry the previous update declared.
+        provider.label_resources({e.name: _removed_entry(e) for e in leaving})
         if refused is not None:
-            gone = [e.label for e in removed(previous, {e.name: e for e in declared})]
+            gone = [e.label for e in leaving]
             return review.start(previous, declared, None, policies, refused).apply(
                 lambda _: _refuse(gone, refused.limit))
         registered = declare(config.policies, documents, plan, exclusive)
@@ -108,6 +113,13 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     policy_ids = pulumi.Output.all(record.previous, record.refused,
                                    *(resource.urn for resource in checked_first)).apply(after_the_record)
     export(plan, exclusive, policy_ids, bool(config.policies))
+
+
+def _removed_entry(entry: Declared) -> str:
+    """Where a removed entry was declared, for the refusals that name it."""
+    if entry.kind == EXCLUSIVE:
+        return f'{ATTACHMENTS_KEY}, target "{entry.target_label}" (exclusive; removed by this change)'
+    return f'{ATTACHMENTS_KEY}, target "{entry.target_label}", policy "{entry.policy_label}" (removed by this change)'
 
 
 def _refuse(gone: list[str], limit: int) -> NoReturn:

@@ -69,12 +69,12 @@ def test_removals_and_a_swap_summarise_what_accounts_lose_and_gain_as_json(
     at = lines.index(f"Root/Workloads/Prod ({prod}), reaching 1 account: prod-app")
     assert lines[at + 1:at + 3] == [
         f"- detach RestrictRegions ({policies['RestrictRegions']}) [SCP]",
-        f"SCPs: the 1 account at or below it lose RestrictRegions ({policies['RestrictRegions']}) at this level."]
+        f"SCPs: the 1 account at or below it loses RestrictRegions ({policies['RestrictRegions']}) at this level."]
     at = lines.index(f"account sandbox-1 ({sandbox}), reaching 1 account: sandbox-1")
     assert lines[at + 1:at + 4] == [
         f"+ attach RestrictRegions ({policies['RestrictRegions']}) [SCP]",
         f"- detach DenyRootUser ({policies['DenyRootUser']}) [SCP]",
-        f"SCPs: the 1 account at or below it lose DenyRootUser ({policies['DenyRootUser']}) and gain "
+        f"SCPs: the 1 account at or below it loses DenyRootUser ({policies['DenyRootUser']}) and gains "
         f"RestrictRegions ({policies['RestrictRegions']}) at this level."]
     data = json.loads(report.read_text())
     assert data["headline"] == lines[0] and [t["target_id"] for t in data["targets"]] == [prod, sandbox]
@@ -95,6 +95,9 @@ def test_a_removal_the_guard_refuses_is_marked_refused_in_the_summary(
                         f"from account sandbox-1 ({sandbox}): it is the last service control policy (SCP) attached "
                         "there.")
     assert any(f'before hook "{DELETE_HOOK}" failed' in e for e in result.errors())
+    # The refusal names the entry the previous update declared, though it left the config.
+    assert ('Declared at: org-policies:attachments, target "sandbox-1", policy "DenyRootUser" (removed by this '
+            'change)') in " ".join(result.errors())
 
 
 def test_an_exclusive_plan_is_summarised_with_the_target_it_takes_over(
@@ -106,5 +109,5 @@ def test_an_exclusive_plan_is_summarised_with_the_target_it_takes_over(
     assert lines[2:5] == ["~ becomes exclusive for service control policy (SCP)",
                           f"+ attach (exclusive) AllowList0 ({allow}) [SCP]",
                           "- detach (exclusive) FullAWSAccess (p-FullAWSAccess) [SCP]"]
-    assert lines[5] == (f"SCPs: the 1 account at or below it lose FullAWSAccess (p-FullAWSAccess) and gain "
+    assert lines[5] == (f"SCPs: the 1 account at or below it loses FullAWSAccess (p-FullAWSAccess) and gains "
                         f"AllowList0 ({allow}) at this level.")
