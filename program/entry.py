@@ -24,7 +24,8 @@ program that embeds it reports errors its own way.
 
 from __future__ import annotations
 
-import asyncio
+import os
+import sys
 from collections.abc import Callable
 from typing import NoReturn
 
@@ -59,14 +60,12 @@ async def _settle() -> None:
     does after the program returns, and report the first ``RunError`` once.
 
     The SDK awaits this entry point before its own wait, which would log the
-    same error again; so the run ends here, from a task of its own: a
-    ``SystemExit`` in a task leaves the event loop at once, while one raised in
-    this coroutine would be held until the SDK's wait had raised the error."""
+    same error again; so the run ends here (:func:`_exit_reported`)."""
     try:
         await wait_for_rpcs()
     except pulumi.RunError as err:
         _report(err)
-        await asyncio.ensure_future(_exit_reported())
+        _exit_reported()
     # Right after this returns, the SDK registers the stack's outputs in a task
     # that its own wait finds only if something else is still pending when that
     # wait starts; with nothing pending it signals shutdown at once, the engine
@@ -83,5 +82,15 @@ def _report(err: pulumi.RunError) -> None:
         pulumi.log.error(str(err))
 
 
-async def _exit_reported() -> NoReturn:
-    raise SystemExit(EXIT_REPORTED)
+def _exit_reported() -> NoReturn:
+    """End the process now, with :data:`EXIT_REPORTED`.
+
+    Not ``SystemExit``: interpreter shutdown joins every executor thread, and after
+    a refused check some of the SDK's are still blocked in registrations the engine
+    will never answer; the process then hangs until the CLI interrupts it, which
+    prints a ``KeyboardInterrupt`` traceback under the stack. Everything the run
+    reports is sent synchronously by then (``pulumi.log``) or written (the summary
+    file), so nothing is lost by skipping that shutdown."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_REPORTED)
