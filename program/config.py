@@ -180,6 +180,14 @@ class ProgramConfig:
         raise KeyError(name)
 
 
+def declared_at(target: str, policy: Optional[str] = None) -> str:
+    """Where an entry of ``org-policies:attachments`` is, as messages name it:
+    ``org-policies:attachments, target "Root/Sandbox", policy "DenyRootUser"``
+    (the target alone without ``policy``)."""
+    where = f'{ATTACHMENTS_KEY}, target "{target}"'
+    return where if policy is None else f'{where}, policy "{policy}"'
+
+
 def known_policy_types() -> frozenset[str]:
     """Policy types from the installed botocore's Organizations model: new types
     arrive with botocore updates, so nothing here is hard-coded."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Optional, Protocol
 
-from .config import ATTACHMENTS_KEY, AttachmentItem, PolicyKind, PolicyRef, ProgramConfig, TargetEntry, TargetRef
+from .config import AttachmentItem, PolicyKind, PolicyRef, ProgramConfig, TargetEntry, TargetRef, declared_at
 from .errors import AmbiguousNameError, ConfigError, NameNotFoundError, PolicyTypeNotEnabledError, ProgramError
 
 NAME_SEPARATOR = "/"
@@ -113,7 +113,7 @@ def plan_targets(config: ProgramConfig, resolver: Resolver, *, unresolved: Optio
     targets: dict[str, str] = {}  # target ID -> the key that named it first
     exclusive_ids: set[str] = set()
     for entry in config.attachments:
-        where = f'{ATTACHMENTS_KEY}, target "{entry.target.text}"'
+        where = declared_at(entry.target.text)
         try:
             target_id = _resolve(where, partial(resolver.target_id, entry.target))
         except (NameNotFoundError, AmbiguousNameError) as err:

@@ -37,7 +37,6 @@ from .changes import EXCLUSIVE, Declared
 from .config import (
     ALLOW_EMPTY,
     ATTACHMENTS,
-    ATTACHMENTS_KEY,
     LIMITS,
     MAX_REMOVALS,
     NAMESPACE,
@@ -47,6 +46,7 @@ from .config import (
     ProgramConfig,
     check_keys,
     check_retry_settings,
+    declared_at,
     parse_config,
 )
 from .declare import declare, export
@@ -81,8 +81,7 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
     check_policy_types(config.policies, directory.root)
     unresolved: list[Unresolved] = []
     plan, exclusive = plan_targets(config, directory, unresolved=unresolved)
-    provider.label_resources({a.resource_name: f'{ATTACHMENTS_KEY}, target "{a.target_label}", policy '
-                                            f'"{a.policy_label}"' for a in plan})
+    provider.label_resources({a.resource_name: declared_at(a.target_label, a.policy_label) for a in plan})
     # Checked by the engine before anything else is registered: preview and up stop at
     # their check, before any change (see program.unresolved).
     checked_first = [UnresolvedName(e.label, e.message) for e in unresolved]
@@ -118,8 +117,8 @@ def run(*, api: Optional[OrganizationsApi] = None, project_dir: Optional[Path] =
 def _removed_entry(entry: Declared) -> str:
     """Where a removed entry was declared, for the refusals that name it."""
     if entry.kind == EXCLUSIVE:
-        return f'{ATTACHMENTS_KEY}, target "{entry.target_label}" (exclusive; removed by this change)'
-    return f'{ATTACHMENTS_KEY}, target "{entry.target_label}", policy "{entry.policy_label}" (removed by this change)'
+        return f"{declared_at(entry.target_label)} (exclusive; removed by this change)"
+    return f"{declared_at(entry.target_label, entry.policy_label)} (removed by this change)"
 
 
 def _refuse(gone: list[str], limit: int) -> NoReturn:
