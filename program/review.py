@@ -81,12 +81,8 @@ def begin() -> None:
     a resource's check failed: the engine then ends the program before any
     summary) so never leaves an earlier run's summary for CI to post."""
     path = os.environ.get(SUMMARY_FILE)
-    if not path or not pulumi.runtime.is_dry_run():
-        return
-    try:
-        Path(path).write_text(not_made_for(path), encoding="utf-8")
-    except OSError as err:
-        pulumi.log.warn(f"org-policies: could not write the change summary to {path} ({SUMMARY_FILE}): {err}")
+    if path and pulumi.runtime.is_dry_run():
+        _write_summary_file(path, not_made_for(path))
 
 
 def start(previous: Mapping[str, Declared], current: list[Declared], registered: Optional[Registered],
@@ -115,10 +111,15 @@ async def _review(previous: dict[str, Declared], current: dict[str, Declared], r
         return
     path = os.environ.get(SUMMARY_FILE)
     if path:
-        try:
-            Path(path).write_text(rendered_for(path, summary), encoding="utf-8")
-        except OSError as err:
-            pulumi.log.warn(f"org-policies: could not write the change summary to {path} ({SUMMARY_FILE}): {err}")
+        _write_summary_file(path, rendered_for(path, summary))
+
+
+def _write_summary_file(path: str, text: str) -> None:
+    """Write ``text`` to the summary file; a failure is a warning, never the preview's end."""
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as err:
+        pulumi.log.warn(f"org-policies: could not write the change summary to {path} ({SUMMARY_FILE}): {err}")
 
 
 async def _outcomes(registered: Registered) -> dict[str, Outcome]:
