@@ -146,10 +146,6 @@ class TooMany:
     attached: frozenset[str]
     arriving: frozenset[str]
 
-    @property
-    def others(self) -> frozenset[str]:
-        return self.attached | self.arriving
-
 
 def judge_attach(state: TargetState, policy_id: str, limits: Limits) -> Optional[TooMany]:
     """None when attaching ``policy_id`` (with the run's other ``arriving`` ones,

@@ -94,7 +94,8 @@ def test_judge_attach_counts_attached_arriving_and_leaving(case, attached, arriv
         assert refusal is None
     else:
         assert refusal is not None and (refusal.count, refusal.maximum) == (count, refused_at - 1)
-        assert refusal.others == state.after()
+        assert refusal.attached | refusal.arriving == state.after()
+        assert (refusal.attached, refusal.arriving) == (state.attached - state.leaving, state.arriving)
 
 
 def test_judge_attach_every_slot_up_to_the_maximum_then_one_more():
